@@ -1,0 +1,45 @@
+# Two commands on a fresh machine with Python 3.11+: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_WORKERS ?= 2
+
+.PHONY: run test setup demo messages lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python requirements.txt requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## run: SQLite under var/, demo data, logins printed, web on http://127.0.0.1:8000
+run: setup
+	mkdir -p var
+	DJANGO_SETTINGS_MODULE=dealer_crm.settings.local $(BIN)/python manage.py migrate --noinput
+	DJANGO_SETTINGS_MODULE=dealer_crm.settings.local $(BIN)/python manage.py seed_demo
+	DJANGO_SETTINGS_MODULE=dealer_crm.settings.local $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## test: the whole suite; PostgreSQL/Redis/Chromium when present (DATABASE_URL, REDIS_URL), SQLite otherwise
+test: setup
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --create-db $(PYTEST_ARGS)
+
+## messages: re-extract and compile the zh-hans catalogue (needs GNU gettext; the compiled .mo is committed)
+messages: setup
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --no-location
+	$(BIN)/python manage.py compilemessages -l zh_Hans
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## bench: the benchmark scripts against PostgreSQL (see benchmarks/README.md)
+bench: setup
+	$(BIN)/python benchmarks/register_list.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

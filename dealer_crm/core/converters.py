@@ -1,0 +1,13 @@
+from datetime import date
+
+
+class IsoDateConverter:
+    """`<isodate:day>` in a URL: 2026-11-22 becomes a date; anything else is a 404, not a 500."""
+
+    regex = r"\d{4}-\d{2}-\d{2}"
+
+    def to_python(self, value: str) -> date:
+        return date.fromisoformat(value)
+
+    def to_url(self, value: date) -> str:
+        return value.isoformat()

@@ -1,0 +1,29 @@
+from django.contrib.auth.decorators import login_not_required
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from django.views.i18n import set_language
+
+from .health import CHECKS
+
+
+def home(request):
+    return redirect("leads:visit_list")
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request):
+    """For load balancers and monitors: 200 when every dependency answers, 503 with the failing one named."""
+    results = {name: check() for name, check in CHECKS.items()}
+    healthy = all(ok for ok, _detail in results.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "unhealthy", "checks": {name: detail for name, (_ok, detail) in results.items()}},
+        status=200 if healthy else 503,
+    )
+
+
+# The login page offers the language switch too, before anyone is logged in.
+switch_language = login_not_required(set_language)

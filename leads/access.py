@@ -1,0 +1,27 @@
+"""One access helper per object kind; every view fetches through these, so scope is never forgotten."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from dealer_crm.core.models import User
+
+from .models import Visit
+from .selectors import can_edit_visit, visits_visible_to
+
+
+def get_visit_for(user: User, pk: int, *, write: bool = False) -> Visit:
+    """The entry if the user may see it (404 otherwise, so other showrooms' ids reveal nothing);
+    with write=True also PermissionDenied unless it is theirs or they manage the showroom."""
+    try:
+        visit = visits_visible_to(user).select_related("showroom", "consultant").get(pk=pk)
+    except Visit.DoesNotExist:
+        raise Http404 from None
+    if write and not can_edit_visit(user, visit):
+        raise PermissionDenied
+    return visit
+
+
+def require_register_manager(user: User) -> None:
+    if not user.has_perm("leads.sign_off_registerday") or user.showroom_id is None:
+        raise PermissionDenied
+

@@ -1,0 +1,165 @@
+from datetime import datetime
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Column, Div, Field, Layout, Row, Submit
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from dealer_crm.core.clock import showroom_now
+from dealer_crm.core.models import CarModel, District, InformationSource, User
+from dealer_crm.core.phones import normalize_phone
+
+from .models import Grade, Visit
+
+# The service speaks in model fields; the form asks for a date and two times. Errors map back.
+SERVICE_TO_FORM_FIELD = {"arrived_at": "arrival_time", "left_at": "departure_time"}
+
+
+class VisitForm(forms.ModelForm):
+    """Quick entry of a walk-in or call, built to be finished on a phone in well under a minute."""
+
+    visit_date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    arrival_time = forms.TimeField(label=_("Arrival / call start"), widget=forms.TimeInput(attrs={"type": "time"}))
+    departure_time = forms.TimeField(label=_("Departure / call end"), widget=forms.TimeInput(attrs={"type": "time"}))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Visit
+        fields = [
+            "kind",
+            "customer_name",
+            "gender",
+            "phone",
+            "no_phone",
+            "district",
+            "address",
+            "car_model",
+            "source",
+            "party_size",
+            "grade",
+            "summary",
+            "remarks",
+            "consultant",
+        ]
+        widgets = {
+            "kind": forms.RadioSelect,
+            "gender": forms.RadioSelect,
+            "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "remarks": forms.Textarea(attrs={"rows": 2}),
+            "party_size": forms.NumberInput(attrs={"min": 1, "max": 20}),
+        }
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        showroom = user.showroom
+        self.fields["customer_name"].widget.attrs["placeholder"] = _("e.g. 王先生 / Ms. Li")
+        self.fields["phone"].widget.attrs["placeholder"] = "138 0000 0000"
+        self.fields["grade"].choices = [("", _("No grade"))] + list(Grade.choices)
+        self.fields["gender"].choices = [c for c in self.fields["gender"].choices if c[0] != ""] + [
+            ("", _("Not recorded"))
+        ]
+        self.fields["district"].queryset = District.objects.active().filter(showroom=showroom)
+        self.fields["car_model"].queryset = CarModel.objects.active()
+        self.fields["source"].queryset = InformationSource.objects.active()
+        self.fields["consultant"].queryset = User.objects.filter(showroom=showroom, is_active=True).order_by(
+            "last_name", "first_name"
+        )
+        if not user.has_perm("leads.log_visit_for_others"):
+            # The consultant is the logged-in user; only a manager enters visits for someone else.
+            del self.fields["consultant"]
+
+        if not self.is_bound and self.instance.pk is None:
+            now = showroom_now(showroom)
+            self.initial.setdefault("visit_date", now.date())
+            self.initial.setdefault("departure_time", now.time().replace(second=0, microsecond=0))
+            self.initial.setdefault("consultant", user.pk)
+        elif self.instance.pk:
+            zone = self.instance.showroom.zone
+            self.initial["visit_date"] = self.instance.visit_date
+            self.initial["arrival_time"] = self.instance.arrived_at.astimezone(zone).time()
+            self.initial["departure_time"] = self.instance.left_at.astimezone(zone).time()
+            self.initial["version"] = self.instance.version
+            self.fields["visit_date"].disabled = True  # an entry keeps its day and running number
+
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Row(Column(Field("kind"), css_class="col-sm-6"), Column("visit_date", css_class="col-6 col-sm-6")),
+            Row(
+                Column("customer_name", css_class="col-sm-6"),
+                Column(Field("gender"), css_class="col-sm-6"),
+            ),
+            Row(
+                Column(
+                    "phone",
+                    HTML('<div id="phone-known" class="alert alert-warning py-1 px-2 small d-none" role="status"></div>'),
+                    css_class="col-sm-6",
+                ),
+                Column(Field("no_phone"), css_class="col-sm-6 d-flex align-items-center"),
+            ),
+            Row(
+                Column("arrival_time", css_class="col-6"),
+                Column("departure_time", css_class="col-6"),
+            ),
+            Div(
+                HTML(
+                    '<div class="mb-3 d-flex gap-2 flex-wrap" id="arrival-shortcuts">'
+                    '<span class="small text-muted align-self-center">{% load i18n %}{% translate "Arrived" %}</span>'
+                    '<button type="button" class="btn btn-sm btn-outline-secondary" data-minutes="15">'
+                    '{% translate "15 min ago" %}</button>'
+                    '<button type="button" class="btn btn-sm btn-outline-secondary" data-minutes="30">'
+                    '{% translate "30 min ago" %}</button>'
+                    '<button type="button" class="btn btn-sm btn-outline-secondary" data-minutes="60">'
+                    '{% translate "1 hour ago" %}</button></div>'
+                )
+            ),
+            Row(Column("car_model", css_class="col-sm-6"), Column("source", css_class="col-sm-6")),
+            Row(Column("grade", css_class="col-sm-6"), Column("party_size", css_class="col-sm-6")),
+            Row(Column("district", css_class="col-sm-6"), Column("address", css_class="col-sm-6")),
+            "summary",
+            "remarks",
+            *(["consultant"] if "consultant" in self.fields else []),
+            "version",
+        )
+
+    def clean_phone(self):
+        phone = self.cleaned_data.get("phone", "").strip()
+        return normalize_phone(phone) if phone else ""
+
+    def clean(self):
+        cleaned = super().clean()
+        day, arrival, departure = (cleaned.get(k) for k in ("visit_date", "arrival_time", "departure_time"))
+        if day and arrival and departure:
+            zone = self.user.showroom.zone
+            cleaned["arrived_at"] = datetime.combine(day, arrival, tzinfo=zone)
+            cleaned["left_at"] = datetime.combine(day, departure, tzinfo=zone)
+        return cleaned
+
+    def _post_clean(self):
+        # The service validates the entry as a whole (it knows the day, the clock and the showroom);
+        # the ModelForm's own instance validation would only repeat part of it with other messages.
+        pass
+
+    def service_fields(self) -> dict:
+        fields = {name: self.cleaned_data[name] for name in self.Meta.fields if name in self.cleaned_data}
+        fields["arrived_at"] = self.cleaned_data["arrived_at"]
+        fields["left_at"] = self.cleaned_data["left_at"]
+        fields.setdefault("consultant", self.user)
+        return fields
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        """Put each of the service's errors next to the field the user typed it in."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for field, messages in error.message_dict.items():
+            target = SERVICE_TO_FORM_FIELD.get(field, field)
+            self.add_error(target if target in self.fields else None, messages)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+

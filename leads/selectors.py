@@ -1,0 +1,141 @@
+"""Reads of the visitor register: what each user may see, and the figures the daily review needs."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, Max, Q, QuerySet
+
+from django.utils.translation import gettext_lazy as _
+
+from dealer_crm.core.models import Showroom, User
+from dealer_crm.core.phones import mask_phone
+
+from .models import RegisterDay, Visit, VisitRevision
+
+SHORT_SUMMARY_CHARS = 10
+IMPLAUSIBLE_VISIT_MINUTES = 4 * 60
+
+
+def visits_visible_to(user: User) -> QuerySet[Visit]:
+    """The register is one shared sheet per showroom: everyone in the showroom sees its entries.
+
+    Phone numbers are what stays private (see `visit_phone_for`), and editing is limited by `can_edit_visit`.
+    """
+    return Visit.objects.live().filter(showroom_id=user.showroom_id)
+
+
+def register_rows(queryset: QuerySet[Visit]) -> QuerySet[Visit]:
+    """The columns a register list shows, fetched in the same query as the rows."""
+    return queryset.select_related("consultant", "car_model", "source", "district").order_by(
+        "-visit_date", "-number"
+    )
+
+
+def can_edit_visit(user: User, visit: Visit) -> bool:
+    return visit.showroom_id == user.showroom_id and (visit.consultant_id == user.pk or user.manages_showroom)
+
+
+def visit_phone_for(viewer: User, visit: Visit) -> str:
+    """The number in full for its own consultant and for managers; masked (138****5678) for everyone else."""
+    if not visit.phone:
+        return ""
+    if visit.consultant_id == viewer.pk or viewer.has_perm("leads.view_all_phones"):
+        return visit.phone
+    return mask_phone(visit.phone)
+
+
+@dataclass(frozen=True)
+class KnownPhone:
+    consultant: User
+    last_visit: date
+    visits: int
+
+
+def phone_known_in_showroom(*, showroom: Showroom, phone: str, exclude_visit_id: int | None = None) -> KnownPhone | None:
+    """Who already received this customer, and when last: so two consultants do not chase the same buyer."""
+    visits = Visit.objects.live().filter(showroom=showroom, phone=phone)
+    if exclude_visit_id:
+        visits = visits.exclude(pk=exclude_visit_id)
+    latest = visits.select_related("consultant").order_by("-arrived_at").first()
+    if latest is None:
+        return None
+    return KnownPhone(consultant=latest.consultant, last_visit=latest.visit_date, visits=visits.count())
+
+
+def register_days_for(showroom_id: int, dates: list[date]) -> dict[date, RegisterDay]:
+    return {
+        day.date: day
+        for day in RegisterDay.objects.filter(showroom_id=showroom_id, date__in=dates).select_related("signed_off_by")
+    }
+
+
+class Flag:
+    """Completeness flags the manager looks at before signing a day off (codes; labels live in the template)."""
+
+    NO_PHONE = "no_phone"
+    SHORT_SUMMARY = "short_summary"
+    LONG_VISIT = "long_visit"
+
+
+def visit_flags(visit: Visit) -> list[str]:
+    flags = []
+    if visit.no_phone:
+        flags.append(Flag.NO_PHONE)
+    if len(visit.summary.strip()) < SHORT_SUMMARY_CHARS:
+        flags.append(Flag.SHORT_SUMMARY)
+    if visit.duration_minutes > IMPLAUSIBLE_VISIT_MINUTES:
+        flags.append(Flag.LONG_VISIT)
+    return flags
+
+
+def register_day_totals(*, showroom: Showroom, day: date) -> dict:
+    """Head counts of the day for the review page, in one aggregate query."""
+    return Visit.objects.live().filter(showroom=showroom, visit_date=day).aggregate(
+        entries=Count("pk"),
+        walk_ins=Count("pk", filter=Q(kind="walk_in")),
+        calls=Count("pk", filter=Q(kind="call")),
+        without_phone=Count("pk", filter=Q(no_phone=True)),
+        last_number=Max("number"),
+    )
+
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    label: str
+    old: str
+    new: str
+
+
+def visit_history(visit: Visit, viewer: User) -> list[tuple[VisitRevision, list[HistoryLine]]]:
+    """The entry's revisions, each with readable lines: labels for codes, phones masked as elsewhere."""
+    phone_visible = visit_phone_for(viewer, visit) == visit.phone
+    history = []
+    for revision in visit.revisions.select_related("changed_by"):
+        lines = []
+        if revision.action == VisitRevision.Action.UPDATED:
+            for field_name, (old, new) in revision.changes.items():
+                field = Visit._meta.get_field(field_name)
+                lines.append(
+                    HistoryLine(
+                        label=str(field.verbose_name),
+                        old=_history_value(field, old, phone_visible),
+                        new=_history_value(field, new, phone_visible),
+                    )
+                )
+        history.append((revision, lines))
+    return history
+
+
+def _history_value(field, value, phone_visible: bool) -> str:
+    if value in (None, ""):
+        return "–"
+    if field.name == "phone" and not phone_visible:
+        return mask_phone(value)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    if field.name in ("arrived_at", "left_at"):
+        return value[11:16]  # the ISO timestamp's HH:MM: the day cannot change
+    return str(value)

@@ -1,0 +1,245 @@
+"""The register's pages. Rules live in services/selectors; views fetch through the access helpers."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from django.views.generic import DetailView, FormView
+from django_filters.views import FilterView
+
+from dealer_crm.core.clock import showroom_today
+from dealer_crm.core.pagination import CappedPaginator
+from dealer_crm.core.phones import mask_phone, normalize_phone
+
+from . import selectors, services
+from .access import get_visit_for, require_register_manager
+from .filters import VisitFilter
+from .forms import ReasonForm, VisitForm
+from .models import Visit
+
+
+class VisitListView(LoginRequiredMixin, FilterView):
+    """The shared register: today's entries of the whole showroom by default, newest first."""
+
+    filterset_class = VisitFilter
+    template_name = "leads/visit_list.html"
+    paginator_class = CappedPaginator
+    paginate_by = 25
+    strict = False
+
+    def get_queryset(self):
+        return selectors.register_rows(selectors.visits_visible_to(self.request.user))
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        kwargs.update(user=self.request.user, today=showroom_today(self.request.user.showroom))
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        rows = context["object_list"]
+        for visit in rows:
+            visit.shown_phone = selectors.visit_phone_for(user, visit)
+            visit.can_edit = selectors.can_edit_visit(user, visit)
+        days = selectors.register_days_for(user.showroom_id, sorted({visit.visit_date for visit in rows}))
+        for visit in rows:
+            visit.day_signed_off = days.get(visit.visit_date) is not None and days[visit.visit_date].is_signed_off
+        today = showroom_today(user.showroom)
+        context.update(
+            today=today,
+            today_register=selectors.register_days_for(user.showroom_id, [today]).get(today),
+            query_without_page=_query_without_page(self.request),
+        )
+        return context
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+class VisitFormMixin(LoginRequiredMixin):
+    form_class = VisitForm
+    template_name = "leads/visit_form.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+
+class VisitCreateView(VisitFormMixin, FormView):
+    def form_valid(self, form):
+        fields = form.service_fields()
+        try:
+            visit = services.visit_register(
+                showroom=self.request.user.showroom,
+                created_by=self.request.user,
+                visit_date=form.cleaned_data["visit_date"],
+                **fields,
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request, _("Entry no. %(number)s saved: %(name)s.") % {"number": visit.number, "name": visit.customer_name}
+        )
+        return redirect("leads:visit_list")
+
+
+class VisitUpdateView(VisitFormMixin, FormView):
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.visit = get_visit_for(request.user, kwargs["pk"], write=True)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.visit}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(visit=self.visit, **kwargs)
+
+    def form_valid(self, form):
+        expected_version = form.cleaned_data.get("version") or self.visit.version
+        fresh = get_visit_for(self.request.user, self.visit.pk, write=True)
+        try:
+            services.visit_update(
+                visit=fresh, editor=self.request.user, expected_version=expected_version, **form.service_fields()
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+            return self.form_invalid(form)
+        except services.StaleVisitError:
+            form.add_error(
+                None,
+                _(
+                    "Someone else saved this entry while you were editing it. Your input is kept below; "
+                    "open the entry in a new tab to see their version, then save again."
+                ),
+            )
+            # Saving again on purpose overwrites knowingly: the form now carries the version just seen.
+            form.data = form.data.copy()
+            form.data["version"] = str(Visit.objects.values_list("version", flat=True).get(pk=self.visit.pk))
+            return self.form_invalid(form)
+        messages.success(self.request, _("Entry saved."))
+        return redirect("leads:visit_detail", pk=self.visit.pk)
+
+
+class VisitDetailView(LoginRequiredMixin, DetailView):
+    template_name = "leads/visit_detail.html"
+    context_object_name = "visit"
+
+    def get_object(self, queryset=None):
+        visit = get_visit_for(self.request.user, self.kwargs["pk"])
+        visit.shown_phone = selectors.visit_phone_for(self.request.user, visit)
+        visit.can_edit = selectors.can_edit_visit(self.request.user, visit)
+        return visit
+
+    def get_context_data(self, **kwargs):
+        visit = self.object
+        register_day = selectors.register_days_for(visit.showroom_id, [visit.visit_date]).get(visit.visit_date)
+        return super().get_context_data(
+            history=selectors.visit_history(visit, self.request.user),
+            register_day=register_day,
+            can_delete=self.request.user.has_perm("leads.delete_visit"),
+            delete_form=ReasonForm(),
+            **kwargs,
+        )
+
+
+@require_POST
+def visit_delete(request, pk):
+    visit = get_visit_for(request.user, pk, write=True)
+    form = ReasonForm(request.POST)
+    if form.is_valid():
+        try:
+            services.visit_delete(visit=visit, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("leads:visit_detail", pk=pk)
+        messages.success(request, _("Entry deleted. It stays in the history."))
+        return redirect("leads:visit_list")
+    messages.error(request, _("Say why the entry is deleted."))
+    return redirect("leads:visit_detail", pk=pk)
+
+
+@require_GET
+def phone_check(request):
+    """Answers while the consultant types: is this customer already known in the showroom, and whose?"""
+    try:
+        phone = normalize_phone(request.GET.get("phone", ""))
+    except ValidationError:
+        return JsonResponse({"known": False, "valid": False})
+    exclude = request.GET.get("exclude")
+    known = selectors.phone_known_in_showroom(
+        showroom=request.user.showroom, phone=phone, exclude_visit_id=int(exclude) if exclude and exclude.isdigit() else None
+    )
+    if known is None:
+        return JsonResponse({"known": False, "valid": True})
+    return JsonResponse(
+        {
+            "known": True,
+            "valid": True,
+            "message": _("%(phone)s is already a customer of %(consultant)s (last visit %(date)s, %(count)s visits).")
+            % {
+                "phone": mask_phone(phone),
+                "consultant": known.consultant,
+                "date": known.last_visit.isoformat(),
+                "count": known.visits,
+            },
+        }
+    )
+
+
+def register_review(request, day=None):
+    """The manager's daily check of the register: completeness flags, sign-off, reopen, the day's history."""
+    require_register_manager(request.user)
+    showroom = request.user.showroom
+    day = day or showroom_today(showroom)
+    visits = list(
+        selectors.register_rows(selectors.visits_visible_to(request.user).filter(visit_date=day)).order_by("number")
+    )
+    for visit in visits:
+        visit.flags = selectors.visit_flags(visit)
+    register_day = selectors.register_days_for(showroom.pk, [day]).get(day)
+    return render(
+        request,
+        "leads/register_review.html",
+        {
+            "day": day,
+            "visits": visits,
+            "totals": selectors.register_day_totals(showroom=showroom, day=day),
+            "flagged": sum(1 for visit in visits if visit.flags),
+            "register_day": register_day,
+            "events": register_day.events.select_related("by") if register_day else [],
+            "reopen_form": ReasonForm(),
+            "previous_day": day.fromordinal(day.toordinal() - 1),
+            "next_day": day.fromordinal(day.toordinal() + 1),
+        },
+    )
+
+
+@require_POST
+def register_sign_off(request, day):
+    require_register_manager(request.user)
+    services.register_day_sign_off(showroom=request.user.showroom, day=day, by=request.user)
+    messages.success(request, _("The register of %(date)s is signed off.") % {"date": day.isoformat()})
+    return redirect(reverse("leads:register_review_day", kwargs={"day": day}))
+
+
+@require_POST
+def register_reopen(request, day):
+    require_register_manager(request.user)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the day is reopened."))
+    else:
+        services.register_day_reopen(
+            showroom=request.user.showroom, day=day, by=request.user, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, _("The register of %(date)s is open again.") % {"date": day.isoformat()})
+    return redirect(reverse("leads:register_review_day", kwargs={"day": day}))

@@ -1,0 +1,73 @@
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from leads import services
+from tests.factories import ShowroomFactory, UserFactory, source, visit_times
+
+# The suite's clock: a Saturday afternoon in the showroom (Asia/Shanghai). Tests that depend on "now" use it.
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+CURRENT_TIME = datetime(2026, 11, 21, 15, 30, tzinfo=SHANGHAI)
+TODAY = CURRENT_TIME.date()
+
+
+@pytest.fixture
+def frozen_clock():
+    with time_machine.travel(CURRENT_TIME, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def showroom(db):
+    return ShowroomFactory(code="bj01", name="北京一店")
+
+
+@pytest.fixture
+def other_showroom(db):
+    return ShowroomFactory(code="sh01", name="上海一店")
+
+
+@pytest.fixture
+def consultant(showroom):
+    return UserFactory(username="zhang", last_name="张", first_name="伟", showroom=showroom)
+
+
+@pytest.fixture
+def other_consultant(showroom):
+    return UserFactory(username="li", last_name="李", first_name="娜", showroom=showroom)
+
+
+@pytest.fixture
+def manager(showroom):
+    return UserFactory(username="boss", last_name="刘", first_name="强", showroom=showroom, role="manager")
+
+
+@pytest.fixture
+def other_manager(other_showroom):
+    return UserFactory(username="boss2", last_name="陈", first_name="静", showroom=other_showroom, role="manager")
+
+
+@pytest.fixture
+def make_visit(frozen_clock):
+    """Log a visit through the service, with sensible defaults for whatever the test does not care about."""
+
+    def make(*, consultant, day: date = TODAY, start: str = "10:00", minutes: int = 30, **fields):
+        showroom = consultant.showroom
+        arrived_at, left_at = visit_times(showroom, day, start, minutes)
+        values = {
+            "kind": "walk_in",
+            "customer_name": "王先生",
+            "phone": "13800138000",
+            "no_phone": False,
+            "source": source("web"),
+            "arrived_at": arrived_at,
+            "left_at": left_at,
+            "summary": "看了凯美瑞，关心油耗和价格",
+            "consultant": consultant,
+        }
+        values.update(fields)
+        return services.visit_register(showroom=showroom, created_by=consultant, visit_date=day, **values)
+
+    return make
