@@ -17,12 +17,16 @@ $(STAMP): $(BIN)/python requirements.txt requirements-dev.txt
 
 setup: $(STAMP)
 
-## run: SQLite under var/, demo data, logins printed, web on http://127.0.0.1:8000
+## run: SQLite under var/, demo data, logins printed, web on http://127.0.0.1:8000 plus worker and beat
 run: setup
 	mkdir -p var
 	DJANGO_SETTINGS_MODULE=dealer_crm.settings.local $(BIN)/python manage.py migrate --noinput
 	DJANGO_SETTINGS_MODULE=dealer_crm.settings.local $(BIN)/python manage.py seed_demo
-	DJANGO_SETTINGS_MODULE=dealer_crm.settings.local $(BIN)/python manage.py runserver 127.0.0.1:8000
+	@# A Celery worker with an embedded beat runs beside the web server (filesystem broker: no Redis needed).
+	DJANGO_SETTINGS_MODULE=dealer_crm.settings.local $(BIN)/celery -A dealer_crm worker --beat \
+	    --schedule var/celerybeat-schedule --loglevel INFO --concurrency 1 --logfile var/celery.log & \
+	  trap 'kill %1 2>/dev/null' EXIT INT TERM; \
+	  DJANGO_SETTINGS_MODULE=dealer_crm.settings.local $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 ## test: the whole suite; PostgreSQL/Redis/Chromium when present (DATABASE_URL, REDIS_URL), SQLite otherwise
 test: setup
@@ -30,8 +34,9 @@ test: setup
 
 ## messages: re-extract and compile the zh-hans catalogue (needs GNU gettext; the compiled .mo is committed)
 messages: setup
-	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --no-location
-	$(BIN)/python manage.py compilemessages -l zh_Hans
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --no-location \
+	    -i ".venv/*" -i "var/*" -i "test-artifacts/*" -i "tests/*" -i "benchmarks/*"
+	$(BIN)/python manage.py compilemessages -l zh_Hans -i ".venv"
 
 lint: setup
 	$(BIN)/ruff check .

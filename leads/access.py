@@ -5,7 +5,8 @@ from django.http import Http404
 
 from dealer_crm.core.models import User
 
-from .models import Visit
+from .lead_selectors import can_edit_lead, leads_visible_to
+from .models import Lead, Visit
 from .selectors import can_edit_visit, visits_visible_to
 
 
@@ -25,3 +26,19 @@ def require_register_manager(user: User) -> None:
     if not user.has_perm("leads.sign_off_registerday") or user.showroom_id is None:
         raise PermissionDenied
 
+
+def get_lead_for(user: User, pk: int, *, write: bool = False) -> Lead:
+    """The lead if it is in the user's scope (404 otherwise); write=True: its owner or a manager only.
+    Consultants see only their own leads, so another consultant's lead is a 404 for them, not a 403."""
+    try:
+        lead = leads_visible_to(user).select_related("showroom", "owner", "district").get(pk=pk)
+    except Lead.DoesNotExist:
+        raise Http404 from None
+    if write and not can_edit_lead(user, lead):
+        raise PermissionDenied
+    return lead
+
+
+def require_lead_manager(user: User) -> None:
+    if not user.has_perm("leads.reassign_lead") or user.showroom_id is None:
+        raise PermissionDenied

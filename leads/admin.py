@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import RegisterDay, RegisterDayEvent, Visit, VisitRevision
+from .models import Contact, Lead, LeadEvent, LostRequest, RegisterDay, RegisterDayEvent, Visit, VisitRevision
 
 
 class VisitRevisionInline(admin.TabularInline):
@@ -55,3 +55,52 @@ class RegisterDayAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Reference only: leads, contacts and lost requests are written through the app's services, so every
+    change keeps its rules and leaves its history event."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class LeadEventInline(admin.TabularInline):
+    model = LeadEvent
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["at", "kind", "by", "grade", "status", "owner", "note"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Lead)
+class LeadAdmin(ReadOnlyAdmin):
+    list_display = ["customer_name", "phone", "grade", "status", "owner", "next_follow_up", "showroom", "created_at"]
+    list_filter = ["showroom", "status", "grade", "channel"]
+    list_select_related = ["owner", "showroom"]
+    search_fields = ["customer_name", "phone"]
+    inlines = [LeadEventInline]
+
+
+@admin.register(Contact)
+class ContactAdmin(ReadOnlyAdmin):
+    list_display = ["contact_date", "lead", "kind", "grade_before", "grade_after", "consultant", "next_follow_up"]
+    list_filter = ["showroom", "kind", "grade_after", "contact_date"]
+    list_select_related = ["lead", "consultant"]
+    search_fields = ["lead__customer_name", "lead__phone"]
+
+
+@admin.register(LostRequest)
+class LostRequestAdmin(ReadOnlyAdmin):
+    list_display = ["lead", "reason", "competitor_brand", "state", "requested_by", "requested_at", "decided_by"]
+    list_filter = ["state", "reason"]
+    list_select_related = ["lead", "requested_by", "decided_by"]
+    search_fields = ["lead__customer_name", "lead__phone", "competitor_brand"]

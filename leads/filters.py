@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dealer_crm.core.models import CarModel, InformationSource, User
 from dealer_crm.core.phones import normalize_phone
+from dealer_crm.core.widgets import DatePicker
 
 from .models import Grade, Visit, VisitKind
 
@@ -13,11 +14,9 @@ class VisitFilter(django_filters.FilterSet):
     """The register list's filters. Without a date range it shows today, like the shared paper sheet."""
 
     date_from = django_filters.DateFilter(
-        field_name="visit_date", lookup_expr="gte", label=_("From"), widget=forms.DateInput(attrs={"type": "date"})
+        field_name="visit_date", lookup_expr="gte", label=_("From"), widget=DatePicker()
     )
-    date_to = django_filters.DateFilter(
-        field_name="visit_date", lookup_expr="lte", label=_("To"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_to = django_filters.DateFilter(field_name="visit_date", lookup_expr="lte", label=_("To"), widget=DatePicker())
     consultant = django_filters.ModelChoiceFilter(label=_("Consultant"), queryset=User.objects.none())
     kind = django_filters.ChoiceFilter(label=_("Walk-in or call"), choices=VisitKind.choices)
     grade = django_filters.ChoiceFilter(label=_("Grade"), choices=Grade.choices)

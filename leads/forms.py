@@ -1,14 +1,16 @@
 from datetime import datetime
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Column, Div, Field, Layout, Row, Submit
+from crispy_forms.layout import HTML, Column, Div, Field, Layout, Row
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from dealer_crm.core.clock import showroom_now
 from dealer_crm.core.models import CarModel, District, InformationSource, User
 from dealer_crm.core.phones import normalize_phone
+from dealer_crm.core.widgets import DatePicker, TimePicker
 
 from .models import Grade, Visit
 
@@ -16,12 +18,27 @@ from .models import Grade, Visit
 SERVICE_TO_FORM_FIELD = {"arrived_at": "arrival_time", "left_at": "departure_time"}
 
 
+def arrival_shortcuts() -> str:
+    """Buttons that set the arrival time back from the departure (static/js/visit_form.js does the arithmetic)."""
+    buttons = format_html_join(
+        "",
+        '<button type="button" class="btn btn-sm btn-outline-secondary" data-minutes="{}">{}</button>',
+        [(15, _("15 min ago")), (30, _("30 min ago")), (60, _("1 hour ago"))],
+    )
+    return format_html(
+        '<div class="mb-3 d-flex gap-2 flex-wrap" id="arrival-shortcuts">'
+        '<span class="small text-muted align-self-center">{}</span>{}</div>',
+        _("Arrived"),
+        buttons,
+    )
+
+
 class VisitForm(forms.ModelForm):
     """Quick entry of a walk-in or call, built to be finished on a phone in well under a minute."""
 
-    visit_date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    arrival_time = forms.TimeField(label=_("Arrival / call start"), widget=forms.TimeInput(attrs={"type": "time"}))
-    departure_time = forms.TimeField(label=_("Departure / call end"), widget=forms.TimeInput(attrs={"type": "time"}))
+    visit_date = forms.DateField(label=_("Date"), widget=DatePicker())
+    arrival_time = forms.TimeField(label=_("Arrival / call start"), widget=TimePicker())
+    departure_time = forms.TimeField(label=_("Departure / call end"), widget=TimePicker())
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -95,7 +112,9 @@ class VisitForm(forms.ModelForm):
             Row(
                 Column(
                     "phone",
-                    HTML('<div id="phone-known" class="alert alert-warning py-1 px-2 small d-none" role="status"></div>'),
+                    HTML(
+                        '<div id="phone-known" class="alert alert-warning py-1 px-2 small d-none" role="status"></div>'
+                    ),
                     css_class="col-sm-6",
                 ),
                 Column(Field("no_phone"), css_class="col-sm-6 d-flex align-items-center"),
@@ -104,18 +123,7 @@ class VisitForm(forms.ModelForm):
                 Column("arrival_time", css_class="col-6"),
                 Column("departure_time", css_class="col-6"),
             ),
-            Div(
-                HTML(
-                    '<div class="mb-3 d-flex gap-2 flex-wrap" id="arrival-shortcuts">'
-                    '<span class="small text-muted align-self-center">{% load i18n %}{% translate "Arrived" %}</span>'
-                    '<button type="button" class="btn btn-sm btn-outline-secondary" data-minutes="15">'
-                    '{% translate "15 min ago" %}</button>'
-                    '<button type="button" class="btn btn-sm btn-outline-secondary" data-minutes="30">'
-                    '{% translate "30 min ago" %}</button>'
-                    '<button type="button" class="btn btn-sm btn-outline-secondary" data-minutes="60">'
-                    '{% translate "1 hour ago" %}</button></div>'
-                )
-            ),
+            Div(HTML(arrival_shortcuts())),
             Row(Column("car_model", css_class="col-sm-6"), Column("source", css_class="col-sm-6")),
             Row(Column("grade", css_class="col-sm-6"), Column("party_size", css_class="col-sm-6")),
             Row(Column("district", css_class="col-sm-6"), Column("address", css_class="col-sm-6")),
@@ -162,4 +170,3 @@ class VisitForm(forms.ModelForm):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200)
-

@@ -1,4 +1,5 @@
-"""The visitor register (来店(电)顾客登记表) and its daily sign-off."""
+"""The visitor register (来店(电)顾客登记表) with its daily sign-off, and the intent leads it feeds
+(意向客户进度管控表): contacts, grades, lost-lead approvals and every change in a lead's history."""
 
 from django.conf import settings
 from django.db import models
@@ -27,6 +28,13 @@ class Grade(models.TextChoices):
     B = "B", _("B – within 30 days")
     C = "C", _("C – within 90 days")
     O = "O", _("O – ordered")  # noqa: E741 (the letter the paper form uses)
+    F = "F", _("F – lost")
+
+
+# Grades a lead is followed up in; O and F close the lead. The register records H–C or O (a deal on the spot).
+OPEN_GRADES = ["H", "A", "B", "C"]
+VISIT_GRADES = [*OPEN_GRADES, "O"]
+GRADE_RANK = {"C": 1, "B": 2, "A": 3, "H": 4, "O": 5}  # higher is closer to buying; F is not ranked
 
 
 class VisitQuerySet(models.QuerySet):
@@ -64,7 +72,13 @@ class Visit(models.Model):
     arrived_at = models.DateTimeField(_("arrival"))
     left_at = models.DateTimeField(_("departure"))
     party_size = models.PositiveSmallIntegerField(_("party size"), default=1)
-    grade = models.CharField(_("intent grade"), max_length=1, choices=Grade.choices, blank=True, default="")
+    grade = models.CharField(
+        _("intent grade"),
+        max_length=1,
+        choices=[(g, label) for g, label in Grade.choices if g in VISIT_GRADES],
+        blank=True,
+        default="",
+    )
     summary = models.TextField(_("talk summary"), blank=True, default="")
     remarks = models.TextField(_("remarks"), blank=True, default="")
     consultant = models.ForeignKey(
@@ -94,6 +108,7 @@ class Visit(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(fields=["showroom", "visit_date", "number"], name="visit_unique_number_per_day"),
+            models.CheckConstraint(condition=~Q(customer_name=""), name="visit_customer_name_required"),
             models.CheckConstraint(condition=Q(left_at__gt=models.F("arrived_at")), name="visit_left_after_arrival"),
             # Either a phone number or the explicit "left no phone" tick, never both, never neither.
             models.CheckConstraint(
@@ -101,7 +116,7 @@ class Visit(models.Model):
                 name="visit_phone_or_no_phone_tick",
             ),
             models.CheckConstraint(condition=Q(grade="") | ~Q(phone=""), name="visit_grade_needs_phone"),
-            models.CheckConstraint(condition=Q(grade__in=["", *Grade.values]), name="visit_grade_valid"),
+            models.CheckConstraint(condition=Q(grade__in=["", *VISIT_GRADES]), name="visit_grade_valid"),
             models.CheckConstraint(condition=Q(kind__in=VisitKind.values), name="visit_kind_valid"),
             models.CheckConstraint(condition=Q(party_size__gte=1), name="visit_party_size_positive"),
         ]
@@ -147,6 +162,9 @@ class VisitRevision(models.Model):
     class Meta:
         ordering = ["changed_at", "id"]
 
+    def __str__(self):
+        return f"{self.visit_id} {self.action} {self.changed_at:%Y-%m-%d %H:%M}"
+
 
 class RegisterDay(models.Model):
     """A showroom's register for one day: holds the running-number lock and the manager's sign-off."""
@@ -191,3 +209,253 @@ class RegisterDayEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.day} {self.action}"
+
+
+class LeadStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ORDERED = "ordered", _("Ordered")
+    LOST = "lost", _("Lost")
+
+
+class Channel(models.TextChoices):
+    """Where the lead came from (来源渠道). Referrals by existing customers get the highest priority."""
+
+    WALK_IN = "walk_in", _("Showroom walk-in")
+    CALL = "call", _("Phone call")
+    REFERRAL = "referral", _("Referral by a customer")
+    EVENT = "event", _("Event")
+    REPEAT = "repeat", _("Repeat purchase")
+    OTHER = "other", _("Other")
+
+
+class Lead(models.Model):
+    """An intent customer (意向客户): one phone number, owned by one consultant, followed up until ordered or lost."""
+
+    showroom = models.ForeignKey(Showroom, verbose_name=_("showroom"), on_delete=models.PROTECT, related_name="leads")
+    phone = models.CharField(_("phone"), max_length=20)  # normalised, as on Visit
+    customer_name = models.CharField(_("customer name"), max_length=50)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True, default="")
+    district = models.ForeignKey(
+        District, verbose_name=_("district"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("consultant"), on_delete=models.PROTECT, related_name="leads"
+    )
+    car_models = models.ManyToManyField(CarModel, verbose_name=_("models of interest"), blank=True, related_name="+")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.WALK_IN)
+    grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices)
+    status = models.CharField(_("status"), max_length=10, choices=LeadStatus.choices, default=LeadStatus.OPEN)
+    # The three deciding factors (需求, 信心/决策权, 购买力) behind a grade.
+    has_need = models.BooleanField(_("need"), default=False)
+    has_decision_power = models.BooleanField(_("confidence / decision power"), default=False)
+    has_purchasing_power = models.BooleanField(_("purchasing power"), default=False)
+    expected_purchase_date = models.DateField(_("expected purchase"), null=True, blank=True)
+    budget = models.CharField(_("budget"), max_length=50, blank=True, default="")
+    trade_in = models.BooleanField(_("trade-in"), default=False)
+    competitors = models.CharField(_("competitor models considered"), max_length=200, blank=True, default="")
+    last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
+    # The "next due" column the reminders read: set by every contact, cleared when the lead closes.
+    next_follow_up = models.DateField(_("next follow-up"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("lead")
+        verbose_name_plural = _("leads")
+        permissions = [
+            ("decide_lost_lead", _("Can approve or return a lost-lead request")),
+            ("reassign_lead", _("Can reassign leads between consultants")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["showroom", "phone"], condition=Q(status="open"), name="lead_one_open_per_phone"
+            ),
+            models.CheckConstraint(
+                condition=(Q(status="open") & Q(grade__in=OPEN_GRADES))
+                | (Q(status="ordered") & Q(grade="O"))
+                | (Q(status="lost") & Q(grade="F")),
+                name="lead_grade_matches_status",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open") | Q(next_follow_up__isnull=True), name="lead_closed_has_no_follow_up"
+            ),
+        ]
+        indexes = [
+            # The tracker and the reminders: open leads of a showroom (or an owner) by due date.
+            models.Index(
+                fields=["showroom", "owner", "next_follow_up"], condition=Q(status="open"), name="lead_open_due"
+            ),
+            models.Index(fields=["showroom", "next_follow_up"], condition=Q(status="open"), name="lead_open_due_all"),
+            models.Index(fields=["showroom", "status", "grade"], name="lead_status_grade"),
+            models.Index(fields=["showroom", "phone"], name="lead_phone"),
+        ]
+
+    def __str__(self):
+        return f"{self.customer_name} ({self.grade})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == LeadStatus.OPEN
+
+
+class ContactKind(models.TextChoices):
+    """The lines of the daily sales report (营业日报表)."""
+
+    PHONE_CALL = "phone_call", _("Phone call")
+    SHOWROOM_VISIT = "showroom_visit", _("Showroom visit")
+    INVITATION = "invitation", _("Invitation")
+    TEST_DRIVE = "test_drive", _("Test drive")
+    QUOTATION = "quotation", _("Quotation")
+    ORDER = "order", _("Order")
+    DELIVERY = "delivery", _("Delivery")
+    CALLBACK = "callback", _("Callback")
+    MESSAGE = "message", _("Message")
+
+
+class Contact(models.Model):
+    """One contact with a lead: the only way its grade changes, so every grade change is dated and attributed."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="contacts")
+    showroom = models.ForeignKey(Showroom, on_delete=models.PROTECT, related_name="+")  # for per-showroom reports
+    consultant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("consultant"), on_delete=models.PROTECT, related_name="contacts"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ContactKind.choices)
+    occurred_at = models.DateTimeField(_("when"))
+    contact_date = models.DateField()  # showroom-local date of occurred_at: the daily report's day
+    summary = models.TextField(_("what happened"), blank=True, default="")
+    grade_before = models.CharField(max_length=1, choices=Grade.choices, blank=True, default="")
+    grade_after = models.CharField(_("grade after"), max_length=1, choices=Grade.choices)
+    suggested_grade = models.CharField(max_length=1, blank=True, default="")
+    grade_reason = models.CharField(_("why this grade"), max_length=200, blank=True, default="")
+    next_follow_up = models.DateField(_("next contact"), null=True, blank=True)
+    late_reason = models.CharField(_("why later than the interval"), max_length=200, blank=True, default="")
+    visit = models.OneToOneField(Visit, on_delete=models.PROTECT, null=True, blank=True, related_name="contact")
+    # Test drive (试乘试驾)
+    model_driven = models.ForeignKey(
+        CarModel, verbose_name=_("model driven"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    licence_number = models.CharField(_("driving licence number"), max_length=30, blank=True, default="")
+    agreement_signed = models.BooleanField(_("test-drive agreement signed"), default=False)
+    impression = models.CharField(_("customer's impression"), max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["showroom", "contact_date", "consultant"], name="contact_day"),
+            models.Index(fields=["lead", "-occurred_at"], name="contact_lead_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.contact_date} → {self.grade_after}"
+
+
+class LeadEvent(models.Model):
+    """The lead's history. Every row records the grade, status and owner *after* the event, so the state
+    of any lead at any past moment is its latest event before that moment (the monthly grade status)."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Lead created")
+        CONTACT = "contact", _("Contact")
+        REASSIGNED = "reassigned", _("Reassigned")
+        CLASH = "clash", _("Met by another consultant")
+        LOST_REQUESTED = "lost_requested", _("Lost requested")
+        LOST_APPROVED = "lost_approved", _("Lost approved")
+        LOST_RETURNED = "lost_returned", _("Lost request sent back")
+        REOPENED = "reopened", _("Reopened")
+        EDITED = "edited", _("Details changed")
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    grade = models.CharField(max_length=1, choices=Grade.choices)
+    status = models.CharField(max_length=10, choices=LeadStatus.choices)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    contact = models.OneToOneField(Contact, on_delete=models.CASCADE, null=True, blank=True, related_name="event")
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    note = models.TextField(blank=True, default="")
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["lead", "at"], name="lead_event_time")]
+
+    def __str__(self):
+        return f"{self.lead_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class LostReason(models.TextChoices):
+    COMPETITOR = "competitor", _("Bought a competitor")
+    PRICE = "price", _("Price")
+    FINANCING = "financing", _("Financing refused")
+    PRODUCT = "product", _("Product did not fit")
+    NO_NEED = "no_need", _("Need went away")
+    UNREACHABLE = "unreachable", _("Unreachable")
+    OTHER = "other", _("Other")
+
+
+class LostRequest(models.Model):
+    """A consultant's request to close a lead as lost (战败); the manager approves it or sends it back."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        RETURNED = "returned", _("Sent back")
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="lost_requests")
+    reason = models.CharField(_("reason"), max_length=20, choices=LostReason.choices)
+    competitor_brand = models.CharField(_("competitor brand"), max_length=50, blank=True, default="")
+    competitor_model = models.CharField(_("competitor model"), max_length=50, blank=True, default="")
+    note = models.TextField(_("note"), blank=True, default="")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    comment = models.CharField(_("manager's comment"), max_length=200, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("lost-lead request")
+        verbose_name_plural = _("lost-lead requests")
+        constraints = [
+            models.UniqueConstraint(fields=["lead"], condition=Q(state="pending"), name="lost_one_pending_per_lead"),
+            models.CheckConstraint(
+                condition=~Q(reason="competitor") | ~Q(competitor_brand=""), name="lost_competitor_needs_brand"
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "requested_at"], name="lost_state")]
+
+    def __str__(self):
+        return f"{self.lead} {self.get_reason_display()} ({self.state})"
+
+
+class OwnershipClash(models.Model):
+    """Another consultant received a customer whose lead someone already owns; the manager decides who keeps it."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="clashes")
+    visit = models.OneToOneField(Visit, on_delete=models.PROTECT, related_name="clash")
+    met_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    kept_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["lead"], condition=Q(resolved_at__isnull=True), name="clash_open")]
+
+    def __str__(self):
+        return f"{self.lead} / {self.met_by}"

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Count, Max, Q, QuerySet
-
 from django.utils.translation import gettext_lazy as _
 
 from dealer_crm.core.models import Showroom, User
@@ -26,20 +25,23 @@ def visits_visible_to(user: User) -> QuerySet[Visit]:
 
 def register_rows(queryset: QuerySet[Visit]) -> QuerySet[Visit]:
     """The columns a register list shows, fetched in the same query as the rows."""
-    return queryset.select_related("consultant", "car_model", "source", "district").order_by(
-        "-visit_date", "-number"
-    )
+    return queryset.select_related("consultant", "car_model", "source", "district").order_by("-visit_date", "-number")
 
 
 def can_edit_visit(user: User, visit: Visit) -> bool:
     return visit.showroom_id == user.showroom_id and (visit.consultant_id == user.pk or user.manages_showroom)
 
 
+def can_see_phone(viewer: User, visit: Visit) -> bool:
+    """Phone numbers in full for the entry's own consultant and for managers; masked for everyone else."""
+    return visit.consultant_id == viewer.pk or viewer.has_perm("leads.view_all_phones")
+
+
 def visit_phone_for(viewer: User, visit: Visit) -> str:
     """The number in full for its own consultant and for managers; masked (138****5678) for everyone else."""
     if not visit.phone:
         return ""
-    if visit.consultant_id == viewer.pk or viewer.has_perm("leads.view_all_phones"):
+    if can_see_phone(viewer, visit):
         return visit.phone
     return mask_phone(visit.phone)
 
@@ -51,7 +53,9 @@ class KnownPhone:
     visits: int
 
 
-def phone_known_in_showroom(*, showroom: Showroom, phone: str, exclude_visit_id: int | None = None) -> KnownPhone | None:
+def phone_known_in_showroom(
+    *, showroom: Showroom, phone: str, exclude_visit_id: int | None = None
+) -> KnownPhone | None:
     """Who already received this customer, and when last: so two consultants do not chase the same buyer."""
     visits = Visit.objects.live().filter(showroom=showroom, phone=phone)
     if exclude_visit_id:
@@ -67,6 +71,10 @@ def register_days_for(showroom_id: int, dates: list[date]) -> dict[date, Registe
         day.date: day
         for day in RegisterDay.objects.filter(showroom_id=showroom_id, date__in=dates).select_related("signed_off_by")
     }
+
+
+def register_day_is_signed_off(showroom_id: int, day: date) -> bool:
+    return RegisterDay.objects.filter(showroom_id=showroom_id, date=day, signed_off_at__isnull=False).exists()
 
 
 class Flag:
@@ -90,14 +98,17 @@ def visit_flags(visit: Visit) -> list[str]:
 
 def register_day_totals(*, showroom: Showroom, day: date) -> dict:
     """Head counts of the day for the review page, in one aggregate query."""
-    return Visit.objects.live().filter(showroom=showroom, visit_date=day).aggregate(
-        entries=Count("pk"),
-        walk_ins=Count("pk", filter=Q(kind="walk_in")),
-        calls=Count("pk", filter=Q(kind="call")),
-        without_phone=Count("pk", filter=Q(no_phone=True)),
-        last_number=Max("number"),
+    return (
+        Visit.objects.live()
+        .filter(showroom=showroom, visit_date=day)
+        .aggregate(
+            entries=Count("pk"),
+            walk_ins=Count("pk", filter=Q(kind="walk_in")),
+            calls=Count("pk", filter=Q(kind="call")),
+            without_phone=Count("pk", filter=Q(no_phone=True)),
+            last_number=Max("number"),
+        )
     )
-
 
 
 @dataclass(frozen=True)
@@ -109,7 +120,9 @@ class HistoryLine:
 
 def visit_history(visit: Visit, viewer: User) -> list[tuple[VisitRevision, list[HistoryLine]]]:
     """The entry's revisions, each with readable lines: labels for codes, phones masked as elsewhere."""
-    phone_visible = visit_phone_for(viewer, visit) == visit.phone
+    # Decided by the rule, not by comparing with the current number: an entry whose phone was removed
+    # must still mask the old number in its history.
+    phone_visible = can_see_phone(viewer, visit)
     history = []
     for revision in visit.revisions.select_related("changed_by"):
         lines = []

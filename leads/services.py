@@ -6,13 +6,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from dealer_crm.core.clock import showroom_date_of
 from dealer_crm.core.models import Showroom, User
 from dealer_crm.core.phones import normalize_phone
 
+from .lead_services import lead_attach_visit
 from .models import RegisterDay, RegisterDayEvent, Visit, VisitRevision
 
 # The fields a register entry's form may set; everything else is bookkeeping.
@@ -94,8 +94,7 @@ def _lock_day(showroom: Showroom, day: date) -> RegisterDay:
 def _refuse_if_signed_off(day: RegisterDay) -> None:
     if day.is_signed_off:
         raise ValidationError(
-            _("The register of %(date)s is signed off; ask the manager to reopen it.")
-            % {"date": date_format(day.date, "SHORT_DATE_FORMAT")},
+            _("The register of %(date)s is signed off; ask the manager to reopen it.") % {"date": day.date.isoformat()},
             code="signed_off",
         )
 
@@ -106,7 +105,9 @@ def _revision_value(visit: Visit, field: str):
     if hasattr(value, "pk"):
         return str(value)
     if isinstance(value, datetime):
-        return value.isoformat()
+        # In showroom time: a value read back from the database is in UTC, one from the form in local
+        # time, and the same moment must compare equal (and the history shows HH:MM as the showroom saw it).
+        return value.astimezone(visit.showroom.zone).isoformat()
     return value
 
 
@@ -117,6 +118,7 @@ def visit_register(*, showroom: Showroom, created_by: User, visit_date: date, **
     1. Normalise the phone and check every rule (ValidationError keyed by field).
     2. Lock the day's register row, refuse a signed-off day, take the next running number.
     3. Save the entry and its first history line.
+    4. A customer who left a phone number feeds the lead tracker (see lead_services.lead_attach_visit).
     """
     visit = Visit(showroom=showroom, visit_date=visit_date, created_by=created_by, **_normalized(fields))
     now = timezone.now()
@@ -135,6 +137,8 @@ def visit_register(*, showroom: Showroom, created_by: User, visit_date: date, **
         changed_at=now,
         changes={field: [None, _revision_value(visit, field)] for field in VISIT_FIELDS},
     )
+    if visit.phone:
+        lead_attach_visit(visit=visit)
     return visit
 
 

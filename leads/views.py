@@ -1,8 +1,9 @@
 """The register's pages. Rules live in services/selectors; views fetch through the access helpers."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,7 +29,7 @@ class VisitListView(LoginRequiredMixin, FilterView):
     filterset_class = VisitFilter
     template_name = "leads/visit_list.html"
     paginator_class = CappedPaginator
-    paginate_by = 25
+    paginate_by = settings.REGISTER_PAGE_SIZE
     strict = False
 
     def get_queryset(self):
@@ -46,13 +47,13 @@ class VisitListView(LoginRequiredMixin, FilterView):
         for visit in rows:
             visit.shown_phone = selectors.visit_phone_for(user, visit)
             visit.can_edit = selectors.can_edit_visit(user, visit)
-        days = selectors.register_days_for(user.showroom_id, sorted({visit.visit_date for visit in rows}))
-        for visit in rows:
-            visit.day_signed_off = days.get(visit.visit_date) is not None and days[visit.visit_date].is_signed_off
         today = showroom_today(user.showroom)
+        days = selectors.register_days_for(user.showroom_id, sorted({today, *(visit.visit_date for visit in rows)}))
+        for visit in rows:
+            visit.day_signed_off = visit.visit_date in days and days[visit.visit_date].is_signed_off
         context.update(
             today=today,
-            today_register=selectors.register_days_for(user.showroom_id, [today]).get(today),
+            today_register=days.get(today),
             query_without_page=_query_without_page(self.request),
         )
         return context
@@ -86,7 +87,8 @@ class VisitCreateView(VisitFormMixin, FormView):
             form.add_service_errors(error)
             return self.form_invalid(form)
         messages.success(
-            self.request, _("Entry no. %(number)s saved: %(name)s.") % {"number": visit.number, "name": visit.customer_name}
+            self.request,
+            _("Entry no. %(number)s saved: %(name)s.") % {"number": visit.number, "name": visit.customer_name},
         )
         return redirect("leads:visit_list")
 
@@ -95,6 +97,9 @@ class VisitUpdateView(VisitFormMixin, FormView):
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             self.visit = get_visit_for(request.user, kwargs["pk"], write=True)
+            if selectors.register_day_is_signed_off(self.visit.showroom_id, self.visit.visit_date):
+                messages.warning(request, _("This day is signed off; its entries are locked."))
+                return redirect("leads:visit_detail", pk=self.visit.pk)
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
@@ -154,6 +159,9 @@ class VisitDetailView(LoginRequiredMixin, DetailView):
 @require_POST
 def visit_delete(request, pk):
     visit = get_visit_for(request.user, pk, write=True)
+    # Refuse before looking at the form: a consultant must not be asked for a reason they cannot use.
+    if not request.user.has_perm("leads.delete_visit"):
+        raise PermissionDenied
     form = ReasonForm(request.POST)
     if form.is_valid():
         try:
@@ -176,7 +184,9 @@ def phone_check(request):
         return JsonResponse({"known": False, "valid": False})
     exclude = request.GET.get("exclude")
     known = selectors.phone_known_in_showroom(
-        showroom=request.user.showroom, phone=phone, exclude_visit_id=int(exclude) if exclude and exclude.isdigit() else None
+        showroom=request.user.showroom,
+        phone=phone,
+        exclude_visit_id=int(exclude) if exclude and exclude.isdigit() else None,
     )
     if known is None:
         return JsonResponse({"known": False, "valid": True})

@@ -5,6 +5,7 @@ import pytest
 import time_machine
 
 from leads import services
+from leads.models import Lead
 from tests.factories import ShowroomFactory, UserFactory, source, visit_times
 
 # The suite's clock: a Saturday afternoon in the showroom (Asia/Shanghai). Tests that depend on "now" use it.
@@ -69,5 +70,17 @@ def make_visit(frozen_clock):
         }
         values.update(fields)
         return services.visit_register(showroom=showroom, created_by=consultant, visit_date=day, **values)
+
+    return make
+
+
+@pytest.fixture
+def make_lead(make_visit):
+    """A lead made the way the app makes one: a register entry with a phone, logged through the service.
+    Returns the lead fresh from the database (grade B unless the test says otherwise)."""
+
+    def make(*, consultant, phone: str = "13800138000", grade: str = "B", **fields) -> Lead:
+        visit = make_visit(consultant=consultant, phone=phone, grade=grade, **fields)
+        return Lead.objects.get(contacts__visit=visit)
 
     return make

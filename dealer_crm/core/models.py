@@ -15,6 +15,13 @@ class Showroom(models.Model):
     code = models.SlugField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=100)
     time_zone = models.CharField(_("time zone"), max_length=50, default="Asia/Shanghai")
+    # Follow-up interval per intent grade, in days (DOMAIN.md: H daily, A every 3 days, B weekly, C every 15).
+    follow_up_days_h = models.PositiveSmallIntegerField(_("follow-up interval H (days)"), default=1)
+    follow_up_days_a = models.PositiveSmallIntegerField(_("follow-up interval A (days)"), default=3)
+    follow_up_days_b = models.PositiveSmallIntegerField(_("follow-up interval B (days)"), default=7)
+    follow_up_days_c = models.PositiveSmallIntegerField(_("follow-up interval C (days)"), default=15)
+    # Local hour from which the day's reminders are made and the digests sent (DOMAIN: before the day starts).
+    reminder_hour = models.PositiveSmallIntegerField(_("reminder hour"), default=8)
 
     class Meta:
         verbose_name = _("showroom")
@@ -22,12 +29,21 @@ class Showroom(models.Model):
         ordering = ["code"]
         permissions = [("oversee_showroom", _("Can see and act on every record of their showroom"))]
 
+    def __str__(self):
+        return self.name
+
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
 
-    def __str__(self):
-        return self.name
+    def follow_up_days(self, grade: str) -> int | None:
+        """The showroom's interval for an open grade (H/A/B/C); None for grades that are not followed up."""
+        return {
+            "H": self.follow_up_days_h,
+            "A": self.follow_up_days_a,
+            "B": self.follow_up_days_b,
+            "C": self.follow_up_days_c,
+        }.get(grade)
 
 
 class Role(models.TextChoices):
@@ -118,7 +134,9 @@ class InformationSource(models.Model):
 class District(models.Model):
     """Where visitors come from, per showroom: the districts around it are different for every showroom."""
 
-    showroom = models.ForeignKey(Showroom, verbose_name=_("showroom"), on_delete=models.CASCADE, related_name="districts")
+    showroom = models.ForeignKey(
+        Showroom, verbose_name=_("showroom"), on_delete=models.CASCADE, related_name="districts"
+    )
     name = models.CharField(_("name"), max_length=50)
     is_active = models.BooleanField(_("active"), default=True)
 

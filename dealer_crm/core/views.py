@@ -9,7 +9,8 @@ from .health import CHECKS
 
 
 def home(request):
-    return redirect("leads:visit_list")
+    """Everyone starts the day on their follow-ups."""
+    return redirect("followups:today")
 
 
 @login_not_required
@@ -20,7 +21,10 @@ def healthz(request):
     results = {name: check() for name, check in CHECKS.items()}
     healthy = all(ok for ok, _detail in results.values())
     return JsonResponse(
-        {"status": "ok" if healthy else "unhealthy", "checks": {name: detail for name, (_ok, detail) in results.items()}},
+        {
+            "status": "ok" if healthy else "unhealthy",
+            "checks": {name: detail for name, (_ok, detail) in results.items()},
+        },
         status=200 if healthy else 503,
     )
 

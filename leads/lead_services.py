@@ -1,0 +1,447 @@
+"""Writes to intent leads. A lead's grade changes only through `contact_record` (or the manager's lost-lead
+decision), and every write leaves a LeadEvent carrying the lead's grade, status and owner afterwards."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from dealer_crm.core.clock import showroom_date_of
+from dealer_crm.core.models import CarModel, Showroom, User
+
+from .models import (
+    OPEN_GRADES,
+    Channel,
+    Contact,
+    ContactKind,
+    Lead,
+    LeadEvent,
+    LeadStatus,
+    LostReason,
+    LostRequest,
+    OwnershipClash,
+    Visit,
+    VisitKind,
+)
+
+# A register entry without a grade still makes a lead: the lowest open grade until a contact says more.
+DEFAULT_GRADE = "C"
+
+
+class StaleLeadError(Exception):
+    """The lead was saved by someone else after this form was opened."""
+
+
+def follow_up_default(*, showroom: Showroom, grade: str, after: date) -> date | None:
+    """The next contact date a grade calls for (showroom setting); None when the grade is not followed up."""
+    days = showroom.follow_up_days(grade)
+    return None if days is None else after + timedelta(days=days)
+
+
+# --- Grade assistant -------------------------------------------------------------------------------------
+
+H_SIGNALS = {
+    "delivery_details": gettext_lazy("Talks about delivery details"),
+    "model_decided": gettext_lazy("Model and trim decided"),
+    "competitor_offers": gettext_lazy("Names competitors' offers"),
+    "extras": gettext_lazy("Asks about accessories, trade-in, payment or plates"),
+    "came_back": gettext_lazy("Called back or came again"),
+}
+
+
+@dataclass(frozen=True)
+class GradeSuggestion:
+    grade: str
+    reasons: list[str] = field(default_factory=list)
+
+
+def grade_suggest(
+    *,
+    has_need: bool,
+    has_decision_power: bool,
+    has_purchasing_power: bool,
+    expected_purchase_date: date | None,
+    today: date,
+    signals: frozenset[str] = frozenset(),
+) -> GradeSuggestion:
+    """Suggest a grade from the three deciding factors, the purchase window and the H signals (DOMAIN.md).
+
+    H: all three factors and buying within 7 days, or all three and two or more H signals.
+    A: all three factors and buying within 15 days (or one H signal).
+    B: need and purchasing power, buying within 30 days.
+    C: everything else that is still a lead.
+    """
+    days = (expected_purchase_date - today).days if expected_purchase_date else None
+    all_three = has_need and has_decision_power and has_purchasing_power
+    known_signals = sorted(signals & H_SIGNALS.keys())
+    reasons = []
+    if all_three:
+        reasons.append(_("Need, decision power and purchasing power are all there."))
+    if days is not None:
+        reasons.append(_("Expects to buy in %(days)s days.") % {"days": days})
+    reasons += [str(H_SIGNALS[signal]) for signal in known_signals]
+
+    if all_three and ((days is not None and days <= 7) or len(known_signals) >= 2):
+        return GradeSuggestion("H", reasons)
+    if all_three and ((days is not None and days <= 15) or known_signals):
+        return GradeSuggestion("A", reasons)
+    if has_need and has_purchasing_power and (days is None or days <= 30):
+        if not all_three:
+            reasons.append(_("Decision power is not confirmed yet."))
+        return GradeSuggestion("B", reasons)
+    if not has_need or not has_purchasing_power:
+        reasons.append(_("Need or purchasing power is not confirmed yet."))
+    return GradeSuggestion("C", reasons)
+
+
+# --- Leads from the register ------------------------------------------------------------------------------
+
+
+def _event(lead: Lead, *, kind: str, by: User, at: datetime | None = None, **extra) -> LeadEvent:
+    return LeadEvent.objects.create(
+        lead=lead,
+        kind=kind,
+        at=at or timezone.now(),
+        by=by,
+        grade=lead.grade,
+        status=lead.status,
+        owner_id=lead.owner_id,
+        **extra,
+    )
+
+
+def lead_attach_visit(*, visit: Visit) -> Lead:
+    """Every register entry with a phone feeds the tracker.
+
+    1. The showroom's open lead for that phone takes the visit as a contact; if another consultant owns it,
+       an ownership clash is recorded for the manager (the visit still counts for the register).
+    2. Otherwise a lost lead of that customer reopens with its history, or a new lead is created
+       (a customer who already bought comes back as a repeat purchase), owned by the receiving consultant.
+    """
+    try:
+        with transaction.atomic():
+            return _attach_visit(visit)
+    except IntegrityError:
+        # Another entry for the same phone created the open lead a moment ago: attach to that one.
+        return _attach_visit(visit)
+
+
+def _attach_visit(visit: Visit) -> Lead:
+    grade = visit.grade or None
+    kind = ContactKind.PHONE_CALL if visit.kind == VisitKind.CALL else ContactKind.SHOWROOM_VISIT
+    lead = Lead.objects.select_for_update().filter(showroom=visit.showroom, phone=visit.phone, status="open").first()
+    if lead is not None:
+        lead = _contact_from_visit(lead, visit, kind, grade or lead.grade).lead  # the lead as the contact left it
+        if lead.owner_id != visit.consultant_id:
+            OwnershipClash.objects.create(lead=lead, visit=visit, met_by=visit.consultant, created_at=timezone.now())
+            _event(lead, kind=LeadEvent.Kind.CLASH, by=visit.consultant, visit=visit)
+        return lead
+
+    previous = Lead.objects.filter(showroom=visit.showroom, phone=visit.phone).order_by("-created_at").first()
+    if previous is not None and previous.status == LeadStatus.LOST:
+        previous.status, previous.grade = LeadStatus.OPEN, DEFAULT_GRADE
+        previous.save(update_fields=["status", "grade", "updated_at"])
+        # Dated like the visit's contact below (not "now", which is later when the entry is logged after the
+        # visit), so the timeline and the state-at-a-moment read reopened → contact, not the other way round.
+        _event(previous, kind=LeadEvent.Kind.REOPENED, by=visit.consultant, at=visit.left_at, visit=visit)
+        _contact_from_visit(previous, visit, kind, grade or DEFAULT_GRADE, opens_lead=True)
+        return previous
+
+    lead = Lead.objects.create(
+        showroom=visit.showroom,
+        phone=visit.phone,
+        customer_name=visit.customer_name,
+        gender=visit.gender,
+        district=visit.district,
+        owner=visit.consultant,
+        channel=Channel.REPEAT if previous else (Channel.CALL if visit.kind == VisitKind.CALL else Channel.WALK_IN),
+        grade=DEFAULT_GRADE,  # the visit's contact below sets the real grade, so creation is a contact too
+    )
+    if visit.car_model_id:
+        lead.car_models.add(visit.car_model_id)
+    _event(lead, kind=LeadEvent.Kind.CREATED, by=visit.consultant, at=visit.left_at, visit=visit)
+    _contact_from_visit(lead, visit, kind, grade or DEFAULT_GRADE, opens_lead=True)
+    return lead
+
+
+def _contact_from_visit(lead: Lead, visit: Visit, kind: str, grade: str, *, opens_lead: bool = False) -> Contact:
+    return contact_record(
+        opens_lead=opens_lead,
+        lead=lead,
+        by=visit.consultant,
+        kind=ContactKind.ORDER if grade == "O" else kind,
+        occurred_at=visit.left_at,
+        summary=visit.summary,
+        grade_after=grade,
+        visit=visit,
+    )
+
+
+# --- Contacts --------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def contact_record(
+    *,
+    lead: Lead,
+    by: User,
+    kind: str,
+    occurred_at: datetime,
+    grade_after: str,
+    summary: str = "",
+    next_follow_up: date | None = None,
+    late_reason: str = "",
+    suggested_grade: str = "",
+    grade_reason: str = "",
+    expected_version: int | None = None,
+    visit: Visit | None = None,
+    model_driven: CarModel | None = None,
+    licence_number: str = "",
+    agreement_signed: bool = False,
+    impression: str = "",
+    opens_lead: bool = False,
+) -> Contact:
+    """Record a contact with a lead: the one way its grade changes.
+
+    1. Check the rules (ValidationError keyed by field): the lead is open, the grade is an open grade or O,
+       an order means O, a test drive has its model, licence and agreement, the next date defaults from
+       the grade's interval and may be later only with a reason, a grade other than the suggestion needs one.
+    2. Move the lead: grade, status (ordered on O), last contact, next follow-up; refuse a stale version.
+    3. Keep the contact and a history event with the lead's state afterwards.
+
+    `opens_lead`: the register entry that creates or reopens the lead; its placeholder grade was never the
+    customer's, so the contact has no grade before it (new, not "upgraded from C", in the monthly status).
+    """
+    # Decide from the row as it is now, locked, not from the caller's possibly stale copy (which is refreshed).
+    Lead.objects.select_for_update().filter(pk=lead.pk).values_list("pk").get()
+    lead.refresh_from_db()
+    showroom = lead.showroom
+    contact_day = showroom_date_of(showroom, occurred_at)
+    if kind == ContactKind.ORDER:
+        grade_after = "O"
+    default_next = follow_up_default(showroom=showroom, grade=grade_after, after=contact_day)
+    if grade_after in OPEN_GRADES and next_follow_up is None:
+        next_follow_up = default_next
+
+    errors: dict[str, list[str]] = {}
+    if lead.status != LeadStatus.OPEN:
+        errors.setdefault("__all__", []).append(_("This lead is closed; reopen it before recording a contact."))
+    if kind not in ContactKind.values:
+        errors.setdefault("kind", []).append(_("Choose what kind of contact this was."))
+    if grade_after not in [*OPEN_GRADES, "O"]:
+        errors.setdefault("grade_after", []).append(_("Choose H, A, B, C or O; a lost lead goes through approval."))
+    if occurred_at > timezone.now() + timedelta(minutes=2):
+        errors.setdefault("occurred_at", []).append(_("A contact cannot be in the future."))
+    if grade_after in OPEN_GRADES:
+        if next_follow_up < contact_day:
+            errors.setdefault("next_follow_up", []).append(_("The next contact cannot be before this one."))
+        elif default_next and next_follow_up > default_next and not late_reason.strip():
+            errors.setdefault("late_reason", []).append(
+                _("Grade %(grade)s is followed up by %(date)s; say why the next contact is later.")
+                % {"grade": grade_after, "date": default_next.isoformat()}
+            )
+    else:
+        next_follow_up = None
+    # An order is a fact, not a judgement: only an open grade that differs from the suggestion needs a reason.
+    if suggested_grade and grade_after in OPEN_GRADES and grade_after != suggested_grade and not grade_reason.strip():
+        errors.setdefault("grade_reason", []).append(
+            _("The assistant suggests %(grade)s; say why you chose another grade.") % {"grade": suggested_grade}
+        )
+    if kind == ContactKind.TEST_DRIVE:
+        if model_driven is None:
+            errors.setdefault("model_driven", []).append(_("Which model was driven?"))
+        if not licence_number.strip():
+            errors.setdefault("licence_number", []).append(_("A test drive needs the driving licence number."))
+        if not agreement_signed:
+            errors.setdefault("agreement_signed", []).append(_("A test drive needs the signed agreement."))
+    if errors:
+        raise ValidationError(errors)
+
+    grade_before = "" if opens_lead else lead.grade
+    status = LeadStatus.ORDERED if grade_after == "O" else LeadStatus.OPEN
+    last_contact = max(lead.last_contact_at, occurred_at) if lead.last_contact_at else occurred_at
+    version_filter = {"version": expected_version} if expected_version is not None else {}
+    updated = Lead.objects.filter(pk=lead.pk, status=LeadStatus.OPEN, **version_filter).update(
+        grade=grade_after,
+        status=status,
+        last_contact_at=last_contact,
+        next_follow_up=next_follow_up,
+        version=F("version") + 1,
+        updated_at=timezone.now(),
+    )
+    if updated != 1:
+        raise StaleLeadError
+    lead.refresh_from_db()
+
+    contact = Contact.objects.create(
+        lead=lead,
+        showroom=showroom,
+        consultant=by,
+        kind=kind,
+        occurred_at=occurred_at,
+        contact_date=contact_day,
+        summary=summary,
+        grade_before=grade_before,
+        grade_after=grade_after,
+        suggested_grade=suggested_grade,
+        grade_reason=grade_reason,
+        next_follow_up=next_follow_up,
+        late_reason=late_reason,
+        visit=visit,
+        model_driven=model_driven,
+        licence_number=licence_number,
+        agreement_signed=agreement_signed,
+        impression=impression,
+    )
+    _event(lead, kind=LeadEvent.Kind.CONTACT, by=by, at=occurred_at, contact=contact, visit=visit)
+    return contact
+
+
+# --- Details, lost leads, reassignment --------------------------------------------------------------------
+
+LEAD_DETAIL_FIELDS = (
+    "customer_name",
+    "gender",
+    "district",
+    "channel",
+    "has_need",
+    "has_decision_power",
+    "has_purchasing_power",
+    "expected_purchase_date",
+    "budget",
+    "trade_in",
+    "competitors",
+)
+
+
+@transaction.atomic
+def lead_update_details(*, lead: Lead, by: User, expected_version: int, car_models=None, **fields) -> Lead:
+    """Change what we know of the customer (never the grade: that takes a contact)."""
+    unknown = set(fields) - set(LEAD_DETAIL_FIELDS)
+    if unknown:
+        raise ValueError(f"not a detail field: {sorted(unknown)}")
+    changes = {}
+    for name, value in fields.items():
+        old = getattr(lead, name)
+        if old != value:
+            changes[name] = [str(old) if old is not None else None, str(value) if value is not None else None]
+            setattr(lead, name, value)
+    updated = Lead.objects.filter(pk=lead.pk, version=expected_version).update(
+        **fields, version=F("version") + 1, updated_at=timezone.now()
+    )
+    if updated != 1:
+        raise StaleLeadError
+    lead.version = expected_version + 1
+    if car_models is not None:
+        lead.car_models.set(car_models)
+    if changes:
+        _event(lead, kind=LeadEvent.Kind.EDITED, by=by, details=changes)
+    return lead
+
+
+@transaction.atomic
+def lead_request_lost(
+    *, lead: Lead, by: User, reason: str, note: str = "", competitor_brand: str = "", competitor_model: str = ""
+) -> LostRequest:
+    """The consultant asks to close the lead as lost (战败); it stays in the tracker until the manager decides."""
+    if lead.owner_id != by.pk and not (by.manages_showroom and by.showroom_id == lead.showroom_id):
+        raise PermissionDenied
+    errors = {}
+    if lead.status != LeadStatus.OPEN:
+        errors["__all__"] = [_("Only an open lead can be closed as lost.")]
+    if lead.lost_requests.filter(state=LostRequest.State.PENDING).exists():
+        errors["__all__"] = [_("A lost request for this lead is already waiting for approval.")]
+    if reason not in LostReason.values:
+        errors["reason"] = [_("Choose a reason.")]
+    if reason == LostReason.COMPETITOR and not competitor_brand.strip():
+        errors["competitor_brand"] = [_("Which brand did the customer buy?")]
+    if errors:
+        raise ValidationError(errors)
+    request = LostRequest.objects.create(
+        lead=lead,
+        reason=reason,
+        note=note,
+        competitor_brand=competitor_brand.strip(),
+        competitor_model=competitor_model.strip(),
+        requested_by=by,
+        requested_at=timezone.now(),
+    )
+    _event(lead, kind=LeadEvent.Kind.LOST_REQUESTED, by=by, note=note, details={"reason": reason})
+    return request
+
+
+@transaction.atomic
+def lead_decide_lost(*, request: LostRequest, by: User, approve: bool, comment: str = "") -> LostRequest:
+    """The manager closes the lead as lost (grade F, no more follow-ups), or sends the request back."""
+    lead = Lead.objects.select_for_update().get(pk=request.lead_id)
+    if not by.has_perm("leads.decide_lost_lead") or by.showroom_id != lead.showroom_id:
+        raise PermissionDenied
+    request = LostRequest.objects.select_for_update().get(pk=request.pk)
+    if request.state != LostRequest.State.PENDING:
+        raise ValidationError(_("This request was already decided."))
+    if approve and lead.status != LeadStatus.OPEN:
+        # E.g. the customer ordered while the request waited: an ordered lead must not turn lost.
+        raise ValidationError(_("This lead is no longer open; send the request back instead."))
+    if not approve and not comment.strip():
+        raise ValidationError({"comment": [_("Say what the consultant should do instead.")]})
+    now = timezone.now()
+    request.state = LostRequest.State.APPROVED if approve else LostRequest.State.RETURNED
+    request.decided_by, request.decided_at, request.comment = by, now, comment
+    request.save(update_fields=["state", "decided_by", "decided_at", "comment"])
+    if approve:
+        lead.status, lead.grade, lead.next_follow_up = LeadStatus.LOST, "F", None
+        lead.version += 1
+        lead.save(update_fields=["status", "grade", "next_follow_up", "version", "updated_at"])
+        _event(lead, kind=LeadEvent.Kind.LOST_APPROVED, by=by, at=now, note=comment)
+    else:
+        _event(lead, kind=LeadEvent.Kind.LOST_RETURNED, by=by, at=now, note=comment)
+    return request
+
+
+@transaction.atomic
+def lead_reassign(*, leads: list[Lead], to: User, by: User, reason: str = "") -> int:
+    """Hand leads to another consultant (one, or all of a consultant who leaves); recorded on each lead."""
+    if not by.has_perm("leads.reassign_lead"):
+        raise PermissionDenied
+    if to.showroom_id != by.showroom_id or any(lead.showroom_id != by.showroom_id for lead in leads):
+        raise PermissionDenied
+    # Re-read under lock: the history must carry each lead's real grade and status, not a stale copy's.
+    leads = list(Lead.objects.select_for_update().select_related("owner").filter(pk__in=[lead.pk for lead in leads]))
+    moved = [lead for lead in leads if lead.owner_id != to.pk]
+    now = timezone.now()
+    Lead.objects.filter(pk__in=[lead.pk for lead in moved]).update(owner=to, version=F("version") + 1, updated_at=now)
+    LeadEvent.objects.bulk_create(
+        LeadEvent(
+            lead=lead,
+            kind=LeadEvent.Kind.REASSIGNED,
+            at=now,
+            by=by,
+            grade=lead.grade,
+            status=lead.status,
+            owner=to,
+            note=reason,
+            details={"from": str(lead.owner), "to": str(to)},
+        )
+        for lead in moved
+    )
+    return len(moved)
+
+
+@transaction.atomic
+def clash_resolve(*, clash: OwnershipClash, by: User, keep: User) -> None:
+    """The manager decides who keeps a lead that two consultants met."""
+    if not by.has_perm("leads.reassign_lead") or by.showroom_id != clash.lead.showroom_id:
+        raise PermissionDenied
+    if clash.resolved_at is not None:
+        raise ValidationError(_("This clash was already decided."))
+    if keep.pk not in (clash.lead.owner_id, clash.met_by_id):
+        raise ValidationError(_("Keep the lead with its owner or with the consultant who met the customer."))
+    if keep.pk != clash.lead.owner_id:
+        lead_reassign(leads=[clash.lead], to=keep, by=by, reason=_("Ownership clash decided"))
+    clash.resolved_at, clash.resolved_by, clash.kept_by = timezone.now(), by, keep
+    clash.save(update_fields=["resolved_at", "resolved_by", "kept_by"])

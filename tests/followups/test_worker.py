@@ -1,0 +1,215 @@
+"""The reminder task end to end: sent through the real Redis broker, run by real Celery worker processes against
+the test's PostgreSQL database. These wait (bounded) for other processes; nothing here waits on a business clock.
+
+The workers run on the real clock, so the data is due by the real showroom-local date, and the showroom's
+reminder hour is 0 so the run acts whatever the hour is."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg2
+import pytest
+import redis
+from django.db import connection
+
+from dealer_crm.core.clock import showroom_date_of, showroom_today
+from followups.models import Reminder, ReminderRun
+from followups.tasks import generate_reminders
+from leads import services
+from leads.models import Lead
+from tests.factories import ShowroomFactory, UserFactory, source
+from tests.followups.conftest import next_phone
+
+# Committed data (the worker is another process), restored afterwards like the e2e tests do: the roles and
+# information sources come from data migrations that a plain flush would lose.
+pytestmark = [
+    pytest.mark.redis,
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+ROOT = Path(__file__).resolve().parents[2]
+WAIT = 30  # seconds: the longest we wait for a worker to start or to finish a task
+
+
+def wait_for(condition: Callable[[], object], what: str, timeout: float = WAIT, logs: list[Path] = ()):
+    """Poll `condition` until it is truthy; fail naming `what` (and showing the workers' logs) after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(0.1)
+    shown = "".join(f"\n--- {log.name}\n{log.read_text()}" for log in logs)
+    pytest.fail(f"timed out after {timeout}s waiting for {what}{shown}")
+
+
+def database_url() -> str:
+    """The database this test runs in (test_<name>, one per xdist worker), as the worker process must see it."""
+    db = connection.settings_dict
+    password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
+    return f"postgres://{quote(db['USER'])}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def queue():
+    """A queue of this test's own, so parallel xdist workers never take each other's tasks."""
+    name = f"test-followups-{uuid.uuid4().hex}"
+    yield name
+    client = redis.Redis.from_url(os.environ["REDIS_URL"])
+    leftovers = list(client.scan_iter(match=f"*{name}*"))  # the queue and kombu's bindings of it
+    if leftovers:
+        client.delete(*leftovers)
+    client.close()
+
+
+@pytest.fixture
+def start_worker(transactional_db, queue, tmp_path):
+    """Start a real `celery worker` process on the test's queue and database; all are stopped at teardown."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "dealer_crm.settings.test",
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": os.environ["REDIS_URL"],
+    }
+    workers: list[tuple[subprocess.Popen, Path]] = []
+
+    def start() -> subprocess.Popen:
+        number = len(workers) + 1
+        log = tmp_path / f"worker{number}.log"
+        command = [
+            *(sys.executable, "-m", "celery", "-A", "dealer_crm", "worker"),
+            *("--pool", "prefork", "--concurrency", "1", "-Q", queue, "-n", f"w{number}-{queue}@%h"),
+            *("--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel", "INFO"),
+        ]
+        with log.open("wb") as output:
+            process = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        workers.append((process, log))
+
+        def ready():
+            if process.poll() is not None:
+                pytest.fail(f"worker {number} exited with {process.returncode}:\n{log.read_text()}")
+            return " ready." in log.read_text()
+
+        wait_for(ready, f"worker {number} to be ready", logs=[log])
+        return process
+
+    start.logs = lambda: [log for _process, log in workers]
+    yield start
+
+    for process, _log in workers:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)  # its own session: the pool child goes too
+    for process, _log in workers:
+        try:
+            process.wait(timeout=WAIT)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@pytest.fixture
+def due_leads(transactional_db):
+    """A showroom whose reminder hour has always come, and leads due `overdue` days before its real local today."""
+    showroom = ShowroomFactory(code="wk01", reminder_hour=0)
+    consultant = UserFactory(showroom=showroom)
+
+    def make(*overdue: int) -> list[Lead]:
+        yesterday = showroom_today(showroom) - timedelta(days=1)
+        leads = []
+        for days in overdue:
+            arrived = datetime(yesterday.year, yesterday.month, yesterday.day, 10, tzinfo=showroom.zone)
+            visit = services.visit_register(
+                showroom=showroom,
+                created_by=consultant,
+                visit_date=yesterday,
+                kind="walk_in",
+                customer_name="王先生",
+                phone=next_phone(),
+                no_phone=False,
+                source=source("web"),
+                arrived_at=arrived,
+                left_at=arrived + timedelta(minutes=30),
+                grade="A",
+                consultant=consultant,
+            )
+            lead = Lead.objects.get(showroom=showroom, phone=visit.phone)
+            Lead.objects.filter(pk=lead.pk).update(next_follow_up=showroom_today(showroom) - timedelta(days=days))
+            lead.refresh_from_db()
+            leads.append(lead)
+        return leads
+
+    make.showroom = showroom
+    return make
+
+
+def expected_reminders(leads: list[Lead], run: ReminderRun) -> set[tuple]:
+    """One reminder per lead, overdue by the days from its due date to the run's showroom-local date."""
+    run_day = showroom_date_of(leads[0].showroom, run.started_at)
+    return {(lead.pk, lead.next_follow_up, (run_day - lead.next_follow_up).days) for lead in leads}
+
+
+def test_a_real_worker_makes_the_reminders_of_a_task_sent_through_redis(start_worker, queue, due_leads):
+    leads = due_leads(0, 2, 5)
+    start_worker()
+
+    generate_reminders.apply_async(queue=queue)
+
+    run = wait_for(
+        lambda: ReminderRun.objects.filter(finished_at__isnull=False).first(),
+        "the reminder run",
+        logs=start_worker.logs(),
+    )
+    assert run.reminders_created == 3
+    assert set(Reminder.objects.values_list("lead_id", "due_date", "overdue_days")) == expected_reminders(leads, run)
+
+
+def test_the_task_sent_twice_and_run_at_once_by_two_workers_leaves_one_reminder_per_due_lead(
+    start_worker, queue, due_leads
+):
+    leads = due_leads(*range(20))
+    start_worker()
+    start_worker()
+    # Hold the reminder table so both runs reach their INSERT and wait there together; then let both go at once.
+    lock = psycopg2.connect(**connection.get_connection_params())
+    try:
+        lock.cursor().execute("LOCK TABLE followups_reminder IN ACCESS EXCLUSIVE MODE")
+
+        generate_reminders.apply_async(queue=queue)
+        generate_reminders.apply_async(queue=queue)
+
+        def both_runs_waiting():
+            # pg_locks, not pg_stat_activity: the latter is a snapshot frozen for the rest of this transaction.
+            with lock.cursor() as cursor:
+                cursor.execute(
+                    """SELECT count(*) FROM pg_locks
+                    WHERE relation = 'followups_reminder'::regclass AND NOT granted
+                    AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"""
+                )
+                return cursor.fetchone()[0] == 2
+
+        wait_for(both_runs_waiting, "both workers' runs to wait on the reminder table", logs=start_worker.logs())
+        lock.rollback()
+    finally:
+        lock.close()
+
+    def both_runs_finished():
+        runs = list(ReminderRun.objects.filter(finished_at__isnull=False))
+        return runs if len(runs) == 2 else None
+
+    runs = wait_for(both_runs_finished, "both reminder runs to finish", logs=start_worker.logs())
+    assert Reminder.objects.count() == 20
+    assert sum(run.reminders_created for run in runs) == 20  # neither counted a reminder the other made
+    assert set(Reminder.objects.values_list("lead_id", "due_date", "overdue_days")) == expected_reminders(
+        leads, runs[0]
+    )
