@@ -89,20 +89,20 @@ def digests_send(*, now: datetime | None = None) -> int:
         today = local_now.date()
         staff = User.objects.filter(showroom=showroom, is_active=True).exclude(email="").prefetch_related("groups")
         for user in staff:
+            # Everyone hears of their own due leads; managers also get the showroom's overdue summary.
+            digests = [(DigestDelivery.Kind.CONSULTANT, {"leads": list(due_leads_for(user, today=today))})]
             if user.manages_showroom:
-                kind = DigestDelivery.Kind.MANAGER
-                context = {"summary": overdue_by_consultant(showroom=showroom, today=today)}
-            else:
-                kind = DigestDelivery.Kind.CONSULTANT
-                context = {"leads": list(due_leads_for(user, today=today))}
-            if not any(context.values()):
-                continue  # nothing to tell them today
-            try:
-                if _send_digest(user, today, kind, context):
-                    sent += 1
-            except Exception as exc:  # one refused address must not stop everyone else's digest
-                logger.exception("digest %s for user %s not sent", kind, user.pk)
-                failures.append(exc)
+                summary = overdue_by_consultant(showroom=showroom, today=today)
+                digests.append((DigestDelivery.Kind.MANAGER, {"summary": summary}))
+            for kind, context in digests:
+                if not any(context.values()):
+                    continue  # nothing to tell them today
+                try:
+                    if _send_digest(user, today, kind, context):
+                        sent += 1
+                except Exception as exc:  # one refused address must not stop everyone else's digest
+                    logger.exception("digest %s for user %s not sent", kind, user.pk)
+                    failures.append(exc)
     if failures:
         raise failures[0]
     return sent

@@ -8,6 +8,7 @@ from crispy_forms.layout import HTML, Column, Div, Field, Layout, Row
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -31,6 +32,14 @@ def add_service_errors(form: forms.Form, error: ValidationError, field_map: dict
     for field, messages in error.message_dict.items():
         target = (field_map or {}).get(field, field)
         form.add_error(target if target in form.fields else None, messages)
+
+
+def section_heading(title: str, form_name: str = "") -> str:
+    """A heading inside a crispy layout. Built here with gettext (a {% translate %} inside a Python string is
+    never extracted into the catalogue)."""
+    if form_name:
+        return format_html('<h2 class="h6 mt-2">{} <small>{}</small></h2>', title, form_name)
+    return format_html('<h2 class="h6 mt-2">{}</h2>', title)
 
 
 def _lead_label(name: str):
@@ -124,7 +133,7 @@ class ContactForm(GradeInputsForm, forms.ModelForm):
             InlineRadios("kind"),
             Row(Column("contact_date", css_class="col-6"), Column("contact_time", css_class="col-6")),
             "summary",
-            HTML('{% load i18n %}<h2 class="h6 mt-2">{% translate "What the customer told" %}</h2>'),
+            HTML(section_heading(_("What the customer told"))),
             Row(
                 Column(Field("has_need"), css_class="col-sm-4"),
                 Column(Field("has_decision_power"), css_class="col-sm-4"),
@@ -141,7 +150,7 @@ class ContactForm(GradeInputsForm, forms.ModelForm):
             "grade_reason",
             Row(Column("next_follow_up", css_class="col-sm-6"), Column("late_reason", css_class="col-sm-6")),
             Div(
-                HTML('{% load i18n %}<h2 class="h6 mt-2">{% translate "Test drive" %} <small>试乘试驾</small></h2>'),
+                HTML(section_heading(_("Test drive"), "试乘试驾")),
                 Row(Column("model_driven", css_class="col-sm-6"), Column("licence_number", css_class="col-sm-6")),
                 Field("agreement_signed"),
                 "impression",
@@ -214,7 +223,7 @@ class LeadDetailsForm(forms.ModelForm):
             Row(Column("customer_name", css_class="col-sm-6"), Column(InlineRadios("gender"), css_class="col-sm-6")),
             Row(Column("district", css_class="col-sm-6"), Column("channel", css_class="col-sm-6")),
             "car_models",
-            HTML('{% load i18n %}<h2 class="h6 mt-2">{% translate "Deciding factors" %}</h2>'),
+            HTML(section_heading(_("Deciding factors"))),
             Row(
                 Column(Field("has_need"), css_class="col-sm-4"),
                 Column(Field("has_decision_power"), css_class="col-sm-4"),

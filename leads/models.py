@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dealer_crm.core.models import CarModel, District, InformationSource, Showroom
 
@@ -305,7 +306,7 @@ class Lead(models.Model):
 class ContactKind(models.TextChoices):
     """The lines of the daily sales report (营业日报表)."""
 
-    PHONE_CALL = "phone_call", _("Phone call")
+    PHONE_CALL = "phone_call", pgettext_lazy("contact kind", "Phone call")  # a call we make: 电话跟进, not 来电
     SHOWROOM_VISIT = "showroom_visit", _("Showroom visit")
     INVITATION = "invitation", _("Invitation")
     TEST_DRIVE = "test_drive", _("Test drive")
