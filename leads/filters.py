@@ -11,7 +11,7 @@ from .models import Grade, Visit, VisitKind
 
 
 class VisitFilter(django_filters.FilterSet):
-    """The register list's filters. Without a date range it shows today, like the shared paper sheet."""
+    """The register list's filters. Without a date range or a search it shows today, like the shared paper sheet."""
 
     date_from = django_filters.DateFilter(
         field_name="visit_date", lookup_expr="gte", label=_("From"), widget=DatePicker()
@@ -45,7 +45,9 @@ class VisitFilter(django_filters.FilterSet):
     def qs(self):
         queryset = super().qs
         data = self.form.cleaned_data if hasattr(self.form, "cleaned_data") else {}
-        if not data.get("date_from") and not data.get("date_to"):
+        # A search looks through the whole register (has this customer been here before?); the list alone
+        # is today's sheet.
+        if not data.get("date_from") and not data.get("date_to") and not data.get("q"):
             queryset = queryset.filter(visit_date=self.today)
         return queryset
 

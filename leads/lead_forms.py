@@ -34,11 +34,9 @@ def add_service_errors(form: forms.Form, error: ValidationError, field_map: dict
         form.add_error(target if target in form.fields else None, messages)
 
 
-def section_heading(title: str, form_name: str = "") -> str:
+def section_heading(title: str) -> str:
     """A heading inside a crispy layout. Built here with gettext (a {% translate %} inside a Python string is
     never extracted into the catalogue)."""
-    if form_name:
-        return format_html('<h2 class="h6 mt-2">{} <small>{}</small></h2>', title, form_name)
     return format_html('<h2 class="h6 mt-2">{}</h2>', title)
 
 
@@ -150,7 +148,7 @@ class ContactForm(GradeInputsForm, forms.ModelForm):
             "grade_reason",
             Row(Column("next_follow_up", css_class="col-sm-6"), Column("late_reason", css_class="col-sm-6")),
             Div(
-                HTML(section_heading(_("Test drive"), "试乘试驾")),
+                HTML(section_heading(_("Test drive"))),
                 Row(Column("model_driven", css_class="col-sm-6"), Column("licence_number", css_class="col-sm-6")),
                 Field("agreement_signed"),
                 "impression",

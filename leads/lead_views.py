@@ -346,7 +346,8 @@ class ContactCreateView(LeadFormMixin, FormView):
             )
         else:
             messages.success(self.request, _("Contact saved. The lead is ordered and leaves the tracker."))
-        return redirect("leads:lead_detail", pk=self.lead.pk)
+        # From the Today list, straight back to it: the consultant is working down the day's calls.
+        return redirect(_next_or(self.request, reverse("leads:lead_detail", args=[self.lead.pk])))
 
 
 @require_GET

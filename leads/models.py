@@ -122,8 +122,8 @@ class Visit(models.Model):
             models.CheckConstraint(condition=Q(party_size__gte=1), name="visit_party_size_positive"),
         ]
         indexes = [
-            # The register list: one showroom, a date range, newest first; and each filter within it.
-            models.Index(fields=["showroom", "-visit_date", "-number"], name="visit_showroom_date"),
+            # The register list (one showroom, a date range, newest first) reads the unique constraint's index
+            # backwards; these serve each filter within it.
             models.Index(fields=["showroom", "consultant", "-visit_date"], name="visit_consultant_date"),
             models.Index(fields=["showroom", "phone"], name="visit_showroom_phone"),
             models.Index(fields=["showroom", "kind", "-visit_date"], name="visit_kind_date"),

@@ -99,7 +99,7 @@ def _refuse_if_signed_off(day: RegisterDay) -> None:
         )
 
 
-def _revision_value(visit: Visit, field: str):
+def revision_value(visit: Visit, field: str):
     """A field's value as the history keeps it: raw codes and plain values, labels of related rows."""
     value = getattr(visit, field)
     if hasattr(value, "pk"):
@@ -135,7 +135,7 @@ def visit_register(*, showroom: Showroom, created_by: User, visit_date: date, **
         action=VisitRevision.Action.CREATED,
         changed_by=created_by,
         changed_at=now,
-        changes={field: [None, _revision_value(visit, field)] for field in VISIT_FIELDS},
+        changes={field: [None, revision_value(visit, field)] for field in VISIT_FIELDS},
     )
     if visit.phone:
         lead_attach_visit(visit=visit)
@@ -152,12 +152,12 @@ def visit_update(*, visit: Visit, editor: User, expected_version: int, **fields)
     day = _lock_day(visit.showroom, visit.visit_date)
     _refuse_if_signed_off(day)
 
-    before = {field: _revision_value(visit, field) for field in VISIT_FIELDS}
+    before = {field: revision_value(visit, field) for field in VISIT_FIELDS}
     for field, value in _normalized(fields).items():
         setattr(visit, field, value)
     now = timezone.now()
     _validate_visit(visit, now=now)
-    after = {field: _revision_value(visit, field) for field in VISIT_FIELDS}
+    after = {field: revision_value(visit, field) for field in VISIT_FIELDS}
     changes = {field: [before[field], after[field]] for field in VISIT_FIELDS if before[field] != after[field]}
 
     updated = Visit.objects.filter(pk=visit.pk, version=expected_version, deleted_at__isnull=True).update(

@@ -34,7 +34,9 @@
       radio.dispatchEvent(new Event("change", { bubbles: true }));
     }
   }
+  let latestRequest = 0;  // replies can arrive out of order: only the newest request's answer counts
   function suggest() {
+    const requestId = ++latestRequest;
     const params = new URLSearchParams();
     watched.forEach(function (name) {
       form.querySelectorAll('[name="' + name + '"]').forEach(function (input) {
@@ -47,7 +49,7 @@
     })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) {
-        if (!data) return;
+        if (!data || requestId !== latestRequest) return;
         box.textContent = data.message;
         suggested.value = data.grade;
         if (valueOf(form, "kind") !== "order") chooseGrade(data.grade);

@@ -112,7 +112,7 @@ def test_the_navigation_count_is_the_users_due_and_overdue_leads(lead_due, clien
 def nav_due_count(html: str) -> str | None:
     """The number in the navigation's Today link, if it shows one."""
     nav = html.split("<main")[0]
-    link = re.search(rf'<a[^>]*href="{TODAY_URL}"[^>]*>(.*?)</a>', nav, re.S)
+    link = re.search(rf'<a[^>]*href="{TODAY_URL}"[^>]*id="nav-today"[^>]*>(.*?)</a>', nav, re.S)
     assert link is not None, "no Today link in the navigation"
     badge = re.search(r'id="nav-due-count">(\d+)<', link.group(1))
     return badge.group(1) if badge else None

@@ -108,6 +108,8 @@ FILTERS = [
     ({"q": "5678"}, ["赵先生"]),
     ({"q": "0001"}, ["王先生"]),
     ({"q": "13500000005"}, []),  # a customer of another showroom
+    ({"q": "13700000003"}, ["孙女士"]),  # a search without dates looks through the whole register
+    ({"q": "周"}, ["周先生"]),
     ({"grade": "B", "car_model": "other_car_model", "consultant": "consultant"}, ["赵先生"]),
 ]
 
