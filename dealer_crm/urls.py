@@ -15,4 +15,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("leads.urls")),
     path("", include("followups.urls")),
+    path("delivery/", include("delivery.urls")),
+    path("reports/", include("reports.urls")),
 ]

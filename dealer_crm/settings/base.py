@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "dealer_crm.core",
     "leads",
     "followups",
+    "delivery",
+    "reports",
 ]
 
 MIDDLEWARE = [
