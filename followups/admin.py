@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import DigestDelivery, Reminder, ReminderRun
+from .selectors import reminders_with_state
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -23,9 +25,15 @@ class ReminderRunAdmin(ReadOnlyAdmin):
 
 @admin.register(Reminder)
 class ReminderAdmin(ReadOnlyAdmin):
-    list_display = ["due_date", "lead", "consultant", "overdue_days", "created_at"]
+    list_display = ["due_date", "lead", "consultant", "overdue_days", "state", "created_at"]
     list_filter = ["showroom", "due_date"]
-    list_select_related = ["lead", "consultant"]
+
+    def get_queryset(self, request):
+        return reminders_with_state()
+
+    @admin.display(description=_("state"), ordering="state")
+    def state(self, reminder):
+        return reminder.state
 
 
 @admin.register(DigestDelivery)

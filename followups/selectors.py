@@ -3,18 +3,25 @@
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Count, F, IntegerField, Q, QuerySet, Value, When
 
 from dealer_crm.core.models import Showroom, User
 from leads.models import OPEN_GRADES, Lead, LeadStatus
 
+from .models import Reminder
+
 GRADE_ORDER = Case(*[When(grade=g, then=Value(i)) for i, g in enumerate(OPEN_GRADES)], output_field=IntegerField())
+
+
+def due_leads_filter(user: User, *, today: date) -> QuerySet[Lead]:
+    """The consultant's open leads due today or earlier, unordered: what the counts count."""
+    return Lead.objects.filter(owner=user, status=LeadStatus.OPEN, next_follow_up__lte=today)
 
 
 def due_leads_for(user: User, *, today: date) -> QuerySet[Lead]:
     """The consultant's open leads due today or earlier: H first, then the most overdue first."""
     return (
-        Lead.objects.filter(owner=user, status=LeadStatus.OPEN, next_follow_up__lte=today)
+        due_leads_filter(user, today=today)
         .select_related("owner")
         .prefetch_related("car_models")
         .annotate(grade_order=GRADE_ORDER)
@@ -23,7 +30,7 @@ def due_leads_for(user: User, *, today: date) -> QuerySet[Lead]:
 
 
 def due_count_for(user: User, *, today: date) -> int:
-    return Lead.objects.filter(owner=user, status=LeadStatus.OPEN, next_follow_up__lte=today).count()
+    return due_leads_filter(user, today=today).count()
 
 
 def seriously_overdue(showroom: Showroom, *, today: date) -> Q:
@@ -72,3 +79,23 @@ def overdue_by_consultant(*, showroom: Showroom, today: date, with_leads: bool =
         for user in consultants
     ]
     return sorted(rows, key=lambda row: (-row.overdue_h, -row.overdue_long, str(row.consultant)))
+
+
+class ReminderState:
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+def reminders_with_state() -> QuerySet[Reminder]:
+    """Reminders with their state, derived from the lead rather than stored, so it can never disagree with it:
+    cancelled once the lead is closed (ordered or lost), done once a contact moved the lead's due date past
+    the reminder's, open while the lead is still due on that date."""
+    return Reminder.objects.select_related("lead", "consultant").annotate(
+        state=Case(
+            When(~Q(lead__status=LeadStatus.OPEN), then=Value(ReminderState.CANCELLED)),
+            When(lead__next_follow_up=F("due_date"), then=Value(ReminderState.OPEN)),
+            default=Value(ReminderState.DONE),
+            output_field=CharField(),
+        )
+    )
