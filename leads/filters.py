@@ -1,10 +1,9 @@
 import django_filters
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from dealer_crm.core.filters import name_or_phone_search
 from dealer_crm.core.models import CarModel, InformationSource, User
-from dealer_crm.core.phones import normalize_phone
 from dealer_crm.core.widgets import DatePicker
 
 from .models import Grade, Visit, VisitKind
@@ -52,12 +51,4 @@ class VisitFilter(django_filters.FilterSet):
         return queryset
 
     def search(self, queryset, name, value):
-        value = value.strip()
-        try:
-            # A full number is looked up by its normal form (the index serves it); anything else by name.
-            return queryset.filter(phone=normalize_phone(value))
-        except forms.ValidationError:
-            pass
-        if value.isdigit() and len(value) >= 4:
-            return queryset.filter(phone__endswith=value)
-        return queryset.filter(Q(customer_name__icontains=value))
+        return name_or_phone_search(queryset, value)

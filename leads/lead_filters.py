@@ -5,8 +5,8 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from dealer_crm.core.filters import name_or_phone_search
 from dealer_crm.core.models import CarModel, User
-from dealer_crm.core.phones import normalize_phone
 from dealer_crm.core.widgets import DatePicker
 
 from .models import OPEN_GRADES, Channel, Grade, Lead
@@ -59,14 +59,7 @@ class LeadFilter(django_filters.FilterSet):
             del self.filters["owner"]
 
     def search(self, queryset, name, value):
-        value = value.strip()
-        try:
-            return queryset.filter(phone=normalize_phone(value))
-        except forms.ValidationError:
-            pass
-        if value.isdigit() and len(value) >= 4:
-            return queryset.filter(phone__endswith=value)
-        return queryset.filter(Q(customer_name__icontains=value))
+        return name_or_phone_search(queryset, value)
 
     def filter_overdue(self, queryset, name, value):
         if value is None:
