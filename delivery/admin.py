@@ -1,0 +1,116 @@
+from django.contrib import admin
+
+from .models import (
+    Callback,
+    CardRevision,
+    Complaint,
+    ComplaintAction,
+    Contract,
+    CustomerCard,
+    Delivery,
+    DeliverySettings,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Reference only: these are written through the app's services, so every change keeps its rules and its
+    history (the lead's contacts, the card's revisions, the callbacks' schedule)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DeliverySettings)
+class DeliverySettingsAdmin(admin.ModelAdmin):
+    """The one thing edited here: a showroom's callback schedule and delivery slots."""
+
+    list_display = [
+        "showroom",
+        "callback_offsets",
+        "repeat_every_months",
+        "slot_minutes",
+        "first_slot",
+        "last_slot_ends",
+    ]
+
+
+@admin.register(Contract)
+class ContractAdmin(ReadOnlyAdmin):
+    list_display = [
+        "number",
+        "lead",
+        "car_model",
+        "signed_on",
+        "planned_delivery_date",
+        "status",
+        "consultant",
+        "showroom",
+    ]
+    list_filter = ["showroom", "status", "payment_method"]
+    list_select_related = ["lead", "car_model", "consultant", "showroom"]
+    search_fields = ["number", "lead__customer_name", "lead__phone", "vin"]
+
+
+class CardRevisionInline(ReadOnlyInline):
+    model = CardRevision
+    fields = readonly_fields = ["action", "changed_by", "changed_at", "changes"]
+
+
+@admin.register(CustomerCard)
+class CustomerCardAdmin(ReadOnlyAdmin):
+    list_display = ["number", "customer_name", "mobile", "opened_on", "showroom"]
+    list_filter = ["showroom"]
+    list_select_related = ["showroom"]
+    search_fields = ["customer_name", "mobile"]
+    inlines = [CardRevisionInline]
+
+
+class CallbackInline(ReadOnlyInline):
+    model = Callback
+    fields = readonly_fields = ["step", "offset", "due_date", "status", "reached", "satisfaction", "has_complaint"]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["contract", "starts_at", "consultant", "service_advisor", "status", "delivered_on"]
+    list_filter = ["showroom", "status"]
+    list_select_related = ["contract__lead", "consultant"]
+    exclude = ["signature"]  # a long data: URL; the printed confirmation shows it
+    inlines = [CallbackInline]
+
+
+@admin.register(Callback)
+class CallbackAdmin(ReadOnlyAdmin):
+    list_display = ["delivery", "step", "offset", "due_date", "status", "consultant", "reached", "satisfaction"]
+    list_filter = ["showroom", "status", "due_date"]
+    list_select_related = ["delivery__contract__lead", "consultant"]
+
+
+class ComplaintActionInline(ReadOnlyInline):
+    model = ComplaintAction
+    fields = readonly_fields = ["taken_on", "description", "by", "created_at"]
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(ReadOnlyAdmin):
+    list_display = ["delivery", "owner", "status", "opened_at", "closed_at"]
+    list_filter = ["showroom", "status"]
+    list_select_related = ["delivery__contract__lead", "owner"]
+    inlines = [ComplaintActionInline]

@@ -1,0 +1,682 @@
+"""Pages after the order: contract, customer information card, delivery appointment and day, callbacks,
+complaints. Rules live in services and selectors; views fetch through the access helpers, call the services and
+put the services' errors next to the fields."""
+
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_filters.views import FilterView
+
+from dealer_crm.core.clock import showroom_date_of, showroom_today
+from dealer_crm.core.models import InformationSource
+from dealer_crm.core.pagination import CappedPaginator
+from leads.access import get_lead_for
+from leads.lead_forms import add_service_errors
+from leads.models import Gender
+
+from . import selectors, services
+from .access import get_callback_for, get_card_for, get_complaint_for, get_contract_for, get_delivery_for
+from .filters import CallbackFilter, ComplaintFilter, ContractFilter
+from .forms import (
+    DELIVERY_SERVICE_TO_FORM_FIELD,
+    CallbackForm,
+    CardForm,
+    ChecklistForm,
+    ComplaintActionForm,
+    ComplaintCloseForm,
+    ComplaintForm,
+    ContractForm,
+    DeliveryBookingForm,
+    ReasonForm,
+)
+from .models import (
+    OPTIONAL_ITEMS,
+    REQUIRED_ITEMS,
+    Complaint,
+    Contract,
+    CustomerCard,
+    CustomerType,
+    Delivery,
+    FirstSource,
+    PaymentMethod,
+    Priority,
+    PurchaseType,
+    SourceStructure,
+    VehicleUse,
+)
+
+PAGE_SIZE = 25
+
+
+def _next_or(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return fallback
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def _stale(form, model, pk: int, what: str) -> None:
+    """Refuse a save made on an outdated page, keeping the input; saving again then overwrites knowingly."""
+    form.add_error(
+        None,
+        _(
+            "Someone else saved this %(what)s while you were working on it. Your input is kept below; "
+            "open it in a new tab to see what changed, then save again."
+        )
+        % {"what": what},
+    )
+    form.data = form.data.copy()
+    form.data["version"] = str(model.objects.values_list("version", flat=True).get(pk=pk))
+
+
+# --- Contracts --------------------------------------------------------------------------------------------------
+
+
+class ContractListView(LoginRequiredMixin, FilterView):
+    """The contracts of the user's customers (a manager's: the showroom's), newest first."""
+
+    filterset_class = ContractFilter
+    template_name = "delivery/contract_list.html"
+    paginator_class = CappedPaginator
+    paginate_by = PAGE_SIZE
+    strict = False
+
+    def get_queryset(self):
+        return selectors.contract_rows(selectors.contracts_visible_to(self.request.user))
+
+    def get_filterset_kwargs(self, filterset_class):
+        return {**super().get_filterset_kwargs(filterset_class), "user": self.request.user}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            query_without_page=_query_without_page(self.request),
+            is_manager=self.request.user.manages_showroom,
+            **kwargs,
+        )
+
+
+def contract_create(request, lead_pk):
+    """Sign the contract of an open or ordered lead (from its page). A lead with a live contract goes to it."""
+    lead = get_lead_for(request.user, lead_pk, write=True)
+    if not request.user.has_perm("delivery.add_contract"):
+        raise PermissionDenied
+    live = selectors.live_contract_of(lead)
+    if live is not None:
+        return redirect("delivery:contract_detail", pk=live.pk)
+    if lead.status not in ("open", "ordered"):
+        messages.warning(
+            request, _("This lead is closed as lost; a returning customer comes back through the register.")
+        )
+        return redirect("leads:lead_detail", pk=lead.pk)
+    form = ContractForm(request.POST or None, lead=lead, instance=Contract(showroom=lead.showroom))
+    if request.method == "POST" and form.is_valid():
+        try:
+            contract = services.contract_sign(lead=lead, by=request.user, **form.service_fields())
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Contract %(number)s signed; customer information card no. %(card)s opened.")
+                % {"number": contract.number, "card": contract.lead.customer_card.number},
+            )
+            return redirect("delivery:contract_detail", pk=contract.pk)
+    return render(request, "delivery/contract_form.html", {"form": form, "lead": lead, "contract": None})
+
+
+def contract_update(request, pk):
+    contract = get_contract_for(request.user, pk, write=True)
+    if contract.status != Contract.Status.SIGNED:
+        messages.warning(request, _("A delivered or cancelled contract cannot be changed."))
+        return redirect("delivery:contract_detail", pk=contract.pk)
+    form = ContractForm(request.POST or None, lead=contract.lead, instance=contract)
+    if request.method == "POST" and form.is_valid():
+        fresh = get_contract_for(request.user, pk, write=True)
+        try:
+            services.contract_update(
+                contract=fresh,
+                by=request.user,
+                expected_version=form.cleaned_data.get("version") or contract.version,
+                **form.service_fields(),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except services.StaleError:
+            _stale(form, Contract, contract.pk, _("contract"))
+        else:
+            messages.success(request, _("Contract saved."))
+            return redirect("delivery:contract_detail", pk=contract.pk)
+    return render(request, "delivery/contract_form.html", {"form": form, "lead": contract.lead, "contract": contract})
+
+
+def contract_detail(request, pk):
+    """Everything after the order on one page: the contract, the card, the delivery, callbacks and complaints."""
+    user = request.user
+    contract = get_contract_for(user, pk)
+    delivery = Delivery.objects.filter(contract=contract).select_related("consultant").first()
+    card = CustomerCard.objects.filter(lead_id=contract.lead_id).only("pk", "number", "lead_id").first()
+    callbacks = list(delivery.callbacks.all()) if delivery else []
+    complaints = list(delivery.complaints.select_related("owner")) if delivery else []
+    today = showroom_today(contract.showroom)
+    for callback in callbacks:
+        callback.is_due = callback.is_pending and callback.due_date <= today
+    return render(
+        request,
+        "delivery/contract_detail.html",
+        {
+            "contract": contract,
+            "lead": contract.lead,
+            "delivery": delivery,
+            "card": card,
+            "callbacks": callbacks,
+            "complaints": complaints,
+            "can_cancel": contract.is_live and user.has_perm("delivery.cancel_contract"),
+            "can_edit": user.has_perm("delivery.change_contract"),
+            "today": today,
+        },
+    )
+
+
+def contract_cancel(request, pk):
+    """The manager cancels a signed contract, with a reason; the lead goes back into the tracker."""
+    contract = get_contract_for(request.user, pk, write=True)
+    if not request.user.has_perm("delivery.cancel_contract"):
+        raise PermissionDenied
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contract_cancel(contract=contract, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Contract %(number)s cancelled; %(name)s is back in the lead tracker.")
+                % {"number": contract.number, "name": contract.lead.customer_name},
+            )
+            return redirect("leads:lead_detail", pk=contract.lead_id)
+    return render(request, "delivery/contract_cancel.html", {"form": form, "contract": contract})
+
+
+# --- The customer information card ------------------------------------------------------------------------------
+
+
+def _card_history_lines(card: CustomerCard):
+    """The card's revisions with readable lines: labels for codes and for the fields' names."""
+    history = []
+    for revision in selectors.card_history(card):
+        lines = []
+        if revision.action == revision.Action.UPDATED:
+            for name, (old, new) in revision.changes.items():
+                try:
+                    field = CustomerCard._meta.get_field(name)
+                except FieldDoesNotExist:  # a field removed since: show its stored name
+                    lines.append((name, old, new))
+                    continue
+                lines.append((field.verbose_name, _shown(field, old), _shown(field, new)))
+        history.append((revision, lines))
+    return history
+
+
+def _shown(field, value) -> str:
+    if value in (None, "", []):
+        return "–"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, list):
+        labels = dict(CardForm.base_fields["priorities"].choices)
+        return ", ".join(str(labels.get(code, code)) for code in value)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return str(value)
+
+
+def card_detail(request, pk):
+    card = get_card_for(request.user, pk)
+    return render(
+        request,
+        "delivery/card_detail.html",
+        {
+            "card": card,
+            "history": _card_history_lines(card),
+            "can_edit": request.user.has_perm("delivery.change_customercard"),
+        },
+    )
+
+
+def card_update(request, pk):
+    card = get_card_for(request.user, pk, write=True)
+    form = CardForm(request.POST or None, instance=card)
+    if request.method == "POST" and form.is_valid():
+        fresh = get_card_for(request.user, pk, write=True)
+        try:
+            services.card_update(
+                card=fresh,
+                by=request.user,
+                expected_version=form.cleaned_data.get("version") or card.version,
+                **form.service_fields(),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except services.StaleError:
+            _stale(form, CustomerCard, card.pk, _("card"))
+        else:
+            messages.success(request, _("Customer information card saved."))
+            return redirect("delivery:card_detail", pk=card.pk)
+    return render(request, "delivery/card_form.html", {"form": form, "card": card})
+
+
+PRINT_LANGUAGE = "zh-hans"  # the paper forms are Chinese: printed copies read like the automaker's templates
+
+
+def card_print(request, pk):
+    """The card on one A4 sheet, laid out like the paper card, in Chinese whatever the screen's language."""
+    card = get_card_for(request.user, pk)
+    with translation.override(PRINT_LANGUAGE):
+        return render(request, "delivery/card_print.html", _card_print_context(card))
+
+
+def _card_print_context(card: CustomerCard) -> dict:
+    """The card and every choice list, so the print shows each option with its box ticked or not, like paper."""
+    sources = InformationSource.objects.filter(Q(is_active=True) | Q(pk=card.information_source_id))
+    return {
+        "card": card,
+        "contract": card.contract,
+        "genders": [(code, label) for code, label in Gender.choices if code],
+        "yes_no": [(True, _("Yes")), (False, _("No"))],
+        "sources": [(source.pk, str(source)) for source in sources],
+        "choices": {
+            "source_structure": SourceStructure.choices,
+            "first_source": FirstSource.choices,
+            "purchase_type": PurchaseType.choices,
+            "customer_type": CustomerType.choices,
+            "vehicle_use": VehicleUse.choices,
+            "payment_method": PaymentMethod.choices,
+            "priorities": Priority.choices,
+            "grades": [("H", "H"), ("A", "A"), ("B", "B"), ("C", "C"), ("O", "O")],
+        },
+    }
+
+
+# --- Deliveries -------------------------------------------------------------------------------------------------
+
+
+def delivery_book(request, pk):
+    """Book (or move) the delivery of a signed contract: date, slot, consultant and service advisor."""
+    contract = get_contract_for(request.user, pk, write=True)
+    if not request.user.has_perm("delivery.add_delivery"):
+        raise PermissionDenied
+    delivery = Delivery.objects.filter(contract=contract).first()
+    if contract.status != Contract.Status.SIGNED or (delivery and not delivery.is_booked):
+        messages.warning(request, _("Only a signed contract's car can be booked for delivery."))
+        return redirect("delivery:contract_detail", pk=contract.pk)
+    settings = selectors.delivery_settings_for(contract.showroom)
+    initial = {"consultant": contract.consultant_id, "date": contract.planned_delivery_date}
+    if delivery:
+        local = delivery.starts_at.astimezone(contract.showroom.zone)
+        initial.update(
+            date=local.date(),
+            start_time=local.time(),
+            consultant=delivery.consultant_id,
+            service_advisor=delivery.service_advisor,
+            notes=delivery.notes,
+        )
+    else:
+        # From the week view's free slot, or the first slot of the planned day.
+        try:
+            initial["date"] = date.fromisoformat(request.GET.get("date", ""))
+        except ValueError:
+            pass
+        slots = selectors.slot_times(settings)
+        initial["start_time"] = request.GET.get("time") or (slots[0] if slots else None)
+    form = DeliveryBookingForm(
+        request.POST or None, contract=contract, slot_minutes=settings.slot_minutes, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            booked = services.delivery_book(
+                contract=contract,
+                by=request.user,
+                starts_at=data["starts_at"],
+                consultant=data["consultant"],
+                service_advisor=data["service_advisor"],
+                notes=data["notes"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error, DELIVERY_SERVICE_TO_FORM_FIELD)
+        else:
+            local = booked.starts_at.astimezone(contract.showroom.zone)
+            messages.success(request, _("Delivery booked for %(when)s.") % {"when": local.strftime("%Y-%m-%d %H:%M")})
+            return redirect("delivery:contract_detail", pk=contract.pk)
+    week_day = form.cleaned_data.get("date") if form.is_bound and hasattr(form, "cleaned_data") else None
+    return render(
+        request,
+        "delivery/delivery_form.html",
+        {
+            "form": form,
+            "contract": contract,
+            "delivery": delivery,
+            "week_url": reverse(
+                "delivery:week_of",
+                kwargs={"day": selectors.week_of(week_day or initial["date"] or showroom_today(contract.showroom))},
+            ),
+        },
+    )
+
+
+def delivery_week(request, day=None):
+    """The showroom's deliveries of a week, Monday to Sunday, on the slot grid: free slots at a glance."""
+    user = request.user
+    if user.showroom is None or not user.has_perm("delivery.view_delivery"):
+        raise PermissionDenied
+    showroom = user.showroom
+    today = showroom_today(showroom)
+    monday = selectors.week_of(day or today)
+    settings = selectors.delivery_settings_for(showroom)
+    week = selectors.delivery_week(user=user, showroom=showroom, monday=monday, settings=settings)
+    contract = None
+    if request.GET.get("contract", "").isdigit():  # booking from the week view: free slots link to the form
+        contract = selectors.contracts_visible_to(user).filter(pk=request.GET["contract"], status="signed").first()
+    return render(
+        request,
+        "delivery/delivery_week.html",
+        {
+            "week": week,
+            "today": today,
+            "previous_week": monday - timedelta(days=7),
+            "next_week": monday + timedelta(days=7),
+            "this_week": selectors.week_of(today),
+            "booking_contract": contract,
+        },
+    )
+
+
+def _checklist_rows(form):
+    return [(form[name], name in REQUIRED_ITEMS) for name in (*REQUIRED_ITEMS, *OPTIONAL_ITEMS)]
+
+
+def delivery_day(request, pk):
+    """On the day: the checklist walked round the car, the customer's typed name and drawn signature, then done.
+    "Save" keeps the ticks; "Complete" also hands the car over, refused while a required item is open."""
+    delivery = get_delivery_for(request.user, pk, write=request.method == "POST")
+    form = ChecklistForm(request.POST or None, instance=delivery)
+    if request.method == "POST" and delivery.is_booked and form.is_valid():
+        items = form.items()
+        try:
+            # The ticks are kept even when completing is refused (the service's savepoint undoes only itself).
+            services.delivery_save_checklist(delivery=delivery, by=request.user, items=items)
+            if "complete" in request.POST:
+                services.delivery_complete(
+                    delivery=delivery,
+                    by=request.user,
+                    items=items,
+                    customer_signed_name=form.cleaned_data["customer_signed_name"],
+                    signature=form.cleaned_data["signature"],
+                )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            if "complete" in request.POST:
+                messages.success(
+                    request,
+                    _("Car delivered to %(name)s. The first callback is due on %(date)s.")
+                    % {
+                        "name": delivery.contract.lead.customer_name,
+                        "date": delivery.callbacks.order_by("step").values_list("due_date", flat=True).first(),
+                    },
+                )
+                return redirect("delivery:contract_detail", pk=delivery.contract_id)
+            messages.success(request, _("Checklist saved."))
+            return redirect("delivery:delivery_day", pk=delivery.pk)
+    return render(
+        request,
+        "delivery/delivery_day.html",
+        {
+            "delivery": delivery,
+            "contract": delivery.contract,
+            "form": form,
+            "checklist": _checklist_rows(form),
+            # As the page shows them: the ticks just sent when a completion was refused, else the saved ones.
+            "open_required": [form[name].label for name in REQUIRED_ITEMS if not form[name].value()],
+        },
+    )
+
+
+def delivery_confirmation(request, pk):
+    """The delivery confirmation (交车确认单) to print and hand over, in Chinese like the paper form."""
+    delivery = get_delivery_for(request.user, pk)
+    if delivery.status != Delivery.Status.COMPLETED:
+        raise Http404
+    with translation.override(PRINT_LANGUAGE):
+        return render(
+            request,
+            "delivery/delivery_confirmation.html",
+            {
+                "delivery": delivery,
+                "contract": delivery.contract,
+                "checklist": [
+                    (Delivery._meta.get_field(name).verbose_name, getattr(delivery, name), name in REQUIRED_ITEMS)
+                    for name in (*REQUIRED_ITEMS, *OPTIONAL_ITEMS)
+                ],
+            },
+        )
+
+
+# --- Callbacks --------------------------------------------------------------------------------------------------
+
+
+class CallbackListView(LoginRequiredMixin, FilterView):
+    """The user's callbacks to new owners (a manager's: the showroom's): due ones first by default."""
+
+    filterset_class = CallbackFilter
+    template_name = "delivery/callback_list.html"
+    paginator_class = CappedPaginator
+    paginate_by = PAGE_SIZE
+    strict = False
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and (
+            request.user.showroom_id is None or not request.user.has_perm("delivery.view_callback")
+        ):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def today(self) -> date:
+        return showroom_today(self.request.user.showroom)
+
+    def get_queryset(self):
+        return selectors.callback_rows(selectors.callbacks_visible_to(self.request.user))
+
+    def get_filterset_kwargs(self, filterset_class):
+        return {**super().get_filterset_kwargs(filterset_class), "user": self.request.user, "today": self.today}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        today = self.today
+        for callback in context["object_list"]:
+            callback.days_overdue = (today - callback.due_date).days if callback.is_pending else 0
+        context.update(
+            today=today,
+            query_without_page=_query_without_page(self.request),
+            is_manager=self.request.user.manages_showroom,
+        )
+        return context
+
+
+def callback_record(request, pk):
+    """Record a callback to the new owner: reached or not, satisfaction, remarks, a complaint if there is one."""
+    callback = get_callback_for(request.user, pk, write=request.method == "POST")
+    form = CallbackForm(request.POST or None)
+    if request.method == "POST" and callback.is_pending and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.callback_record(
+                callback=callback,
+                by=request.user,
+                reached=data["reached"],
+                satisfaction=data["satisfaction"],
+                remarks=data["remarks"],
+                complaint=data["complaint"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Callback recorded."))
+            return redirect(_next_or(request, reverse("delivery:callback_list")))
+    return render(
+        request,
+        "delivery/callback_form.html",
+        {
+            "callback": callback,
+            "delivery": callback.delivery,
+            "contract": callback.delivery.contract,
+            "form": form,
+            "next": _next_or(request, ""),
+        },
+    )
+
+
+# --- Complaints -------------------------------------------------------------------------------------------------
+
+
+class ComplaintListView(LoginRequiredMixin, FilterView):
+    """Complaints to close (客户抱怨问题闭环管理表), oldest first with their age: the manager's watch list."""
+
+    filterset_class = ComplaintFilter
+    template_name = "delivery/complaint_list.html"
+    paginator_class = CappedPaginator
+    paginate_by = PAGE_SIZE
+    strict = False
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and (
+            request.user.showroom_id is None or not request.user.has_perm("delivery.view_complaint")
+        ):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return selectors.complaint_rows(selectors.complaints_visible_to(self.request.user))
+
+    def get_filterset_kwargs(self, filterset_class):
+        return {**super().get_filterset_kwargs(filterset_class), "user": self.request.user}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        today = showroom_today(self.request.user.showroom)
+        for complaint in context["object_list"]:
+            complaint.age_days = _age_days(complaint, today)
+        context.update(
+            today=today,
+            query_without_page=_query_without_page(self.request),
+            is_manager=self.request.user.manages_showroom,
+        )
+        return context
+
+
+def complaint_create(request, pk):
+    """Record a complaint about a delivered car (from the contract's page)."""
+    contract = get_contract_for(request.user, pk, write=True)
+    if not request.user.has_perm("delivery.add_complaint"):
+        raise PermissionDenied
+    delivery = Delivery.objects.filter(contract=contract, status=Delivery.Status.COMPLETED).first()
+    if delivery is None:
+        messages.warning(request, _("Complaints are recorded once the car is delivered."))
+        return redirect("delivery:contract_detail", pk=contract.pk)
+    delivery.contract = contract
+    form = ComplaintForm(request.POST or None, delivery=delivery)
+    if request.method == "POST" and form.is_valid():
+        try:
+            complaint = services.complaint_open(
+                delivery=delivery,
+                by=request.user,
+                description=form.cleaned_data["description"],
+                owner=form.cleaned_data["owner"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Complaint recorded."))
+            return redirect("delivery:complaint_detail", pk=complaint.pk)
+    return render(request, "delivery/complaint_form.html", {"form": form, "contract": contract})
+
+
+def _age_days(complaint: Complaint, today: date) -> int:
+    """Days since the complaint was opened, up to today or to the day it was closed (showroom-local days)."""
+    end = showroom_date_of(complaint.showroom, complaint.closed_at) if complaint.closed_at else today
+    return (end - complaint.opened_on).days
+
+
+def _complaint_page(request, complaint: Complaint, *, action_form=None, close_form=None):
+    today = showroom_today(complaint.showroom)
+    return render(
+        request,
+        "delivery/complaint_detail.html",
+        {
+            "complaint": complaint,
+            "contract": complaint.delivery.contract,
+            "actions": list(complaint.actions.select_related("by")),
+            "action_form": action_form or ComplaintActionForm(initial={"taken_on": today}),
+            "close_form": close_form or ComplaintCloseForm(),
+            "can_close": request.user.has_perm("delivery.close_complaint") and not complaint.is_closed,
+            "age_days": _age_days(complaint, today),
+        },
+    )
+
+
+def complaint_detail(request, pk):
+    return _complaint_page(request, get_complaint_for(request.user, pk))
+
+
+@require_POST
+def complaint_add_action(request, pk):
+    complaint = get_complaint_for(request.user, pk, write=True)
+    if not request.user.has_perm("delivery.add_complaintaction"):
+        raise PermissionDenied
+    form = ComplaintActionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.complaint_add_action(complaint=complaint, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Action recorded."))
+            return redirect("delivery:complaint_detail", pk=complaint.pk)
+    return _complaint_page(request, complaint, action_form=form)
+
+
+@require_POST
+def complaint_close(request, pk):
+    complaint = get_complaint_for(request.user, pk, write=True)
+    if not request.user.has_perm("delivery.close_complaint"):
+        raise PermissionDenied
+    form = ComplaintCloseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.complaint_close(
+                complaint=complaint, by=request.user, closing_note=form.cleaned_data["closing_note"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Complaint closed."))
+            return redirect("delivery:complaint_detail", pk=complaint.pk)
+    return _complaint_page(request, complaint, close_form=form)
