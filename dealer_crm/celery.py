@@ -33,4 +33,7 @@ app.conf.beat_schedule = {
     "generate-reminders": {"task": "followups.generate_reminders", "schedule": crontab(minute="*/15")},
     # Twice an hour, after the reminders: the daily e-mail digests (each claimed once per user and day).
     "send-digests": {"task": "followups.send_digests", "schedule": crontab(minute="5,35")},
+    # Nightly at 03:10: background Excel exports' files older than EXCEL_KEEP_DAYS are deleted (they hold
+    # customers' personal data; the export records stay). Idempotent: a missed night is caught up the next.
+    "purge-exports": {"task": "reports.purge_exports", "schedule": crontab(hour=3, minute=10)},
 }

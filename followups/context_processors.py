@@ -1,18 +1,14 @@
-from functools import cache
-
-from dealer_crm.core.clock import showroom_today
-
-from .selectors import due_count_for
+from .today import due_counts_for_request
 
 
 def due_follow_ups(request):
-    """The count beside "Today" in the navigation: one indexed COUNT per page, only if the page shows it."""
+    """The count beside "Today" in the navigation: every kind of due work (leads and the registered sections,
+    see followups.today) in one query per page, only if the page shows it, shared with the Today page."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or user.showroom_id is None:
         return {}
 
-    @cache  # the navigation shows it twice (menu and phone toolbar): count once
-    def count() -> int:
-        return due_count_for(user, today=showroom_today(user.showroom))
+    def count() -> int:  # the navigation shows it twice (menu and phone toolbar): counted once per request
+        return sum(due_counts_for_request(request).values())
 
     return {"due_follow_up_count": count}

@@ -13,6 +13,7 @@ from dealer_crm.core.models import Showroom, User
 
 from .models import DigestDelivery, ReminderRun
 from .selectors import due_leads_for, overdue_by_consultant
+from .today import due_counts, due_sections
 
 logger = logging.getLogger(__name__)
 
@@ -89,14 +90,20 @@ def digests_send(*, now: datetime | None = None) -> int:
         today = local_now.date()
         staff = User.objects.filter(showroom=showroom, is_active=True).exclude(email="").prefetch_related("groups")
         for user in staff:
-            # Everyone hears of their own due leads; managers also get the showroom's overdue summary.
-            digests = [(DigestDelivery.Kind.CONSULTANT, {"leads": list(due_leads_for(user, today=today))})]
+            # Everyone hears of their own due leads and the other due work on their Today list (followups.today);
+            # managers also get the showroom's overdue summary.
+            leads = list(due_leads_for(user, today=today))
+            sections = due_sections(user, today=today, counts=due_counts(user, today=today))
+            consultant = {"leads": leads, "sections": sections}
+            digests = [(DigestDelivery.Kind.CONSULTANT, consultant)]
             if user.manages_showroom:
                 summary = overdue_by_consultant(showroom=showroom, today=today)
                 digests.append((DigestDelivery.Kind.MANAGER, {"summary": summary}))
             for kind, context in digests:
                 if not any(context.values()):
                     continue  # nothing to tell them today
+                if kind == DigestDelivery.Kind.CONSULTANT:
+                    context["total"] = len(leads) + sum(len(items) for _section, items in sections)
                 try:
                     if _send_digest(user, today, kind, context):
                         sent += 1

@@ -7,19 +7,26 @@ from django.utils import timezone
 from dealer_crm.core.clock import showroom_today
 
 from . import selectors
+from .today import due_counts_for_request, due_sections
 
 
 def today(request):
-    """The consultant's home page: due and overdue follow-ups grouped by grade, H first."""
+    """The consultant's home page: due and overdue follow-ups grouped by grade, H first, then the other apps'
+    due work (see followups.today), each section queried only when the navigation's count says it has rows."""
     if request.user.showroom is None:
         # An administrator without a showroom follows nobody up; "home" still lands here after login.
-        return render(request, "followups/today.html", {"day": timezone.localdate(), "groups": [], "total": 0})
+        return render(
+            request, "followups/today.html", {"day": timezone.localdate(), "groups": [], "sections": [], "total": 0}
+        )
     day = showroom_today(request.user.showroom)
+    counts = due_counts_for_request(request)
     leads = list(selectors.due_leads_for(request.user, today=day))
     for lead in leads:
         lead.days_overdue = (day - lead.next_follow_up).days
     groups = [(grade, list(rows)) for grade, rows in groupby(leads, key=lambda lead: lead.grade)]
-    return render(request, "followups/today.html", {"day": day, "groups": groups, "total": len(leads)})
+    sections = due_sections(request.user, today=day, counts=counts)
+    total = len(leads) + sum(len(items) for _section, items in sections)
+    return render(request, "followups/today.html", {"day": day, "groups": groups, "sections": sections, "total": total})
 
 
 def overdue_board(request):

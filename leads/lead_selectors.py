@@ -110,7 +110,8 @@ def monthly_grade_status(*, showroom: Showroom, month: date, consultant: User | 
         .annotate(
             up=Count("pk", filter=moved & Q(after__gt=F("before")) & Q(grade_after__in=OPEN_GRADES)),
             down=Count("pk", filter=moved & Q(after__lt=F("before"))),
-            ordered=Count("pk", filter=Q(grade_after="O")),
+            # A delivery or callback after the order is O → O: ordered once, not again with each of them.
+            ordered=Count("pk", filter=Q(grade_after="O") & ~Q(grade_before="O")),
         )
     )
     for row in contact_moves:
@@ -141,9 +142,9 @@ def monthly_grade_status(*, showroom: Showroom, month: date, consultant: User | 
 # --- 意向客户流失分析表 -----------------------------------------------------------------------------------------
 
 
-def lost_analysis(*, showroom: Showroom, start: date, end: date) -> dict[str, list[dict]]:
+def lost_analysis(*, showroom: Showroom, start: date, end: date, owner: User | None = None) -> dict[str, list[dict]]:
     """Approved lost leads decided in [start, end], grouped by reason, competitor brand, consultant,
-    channel and month; one aggregate query per grouping."""
+    channel and month; one aggregate query per grouping. With `owner`, only that consultant's leads."""
     zone = showroom.zone
     approved = LostRequest.objects.filter(
         lead__showroom=showroom,
@@ -151,6 +152,8 @@ def lost_analysis(*, showroom: Showroom, start: date, end: date) -> dict[str, li
         decided_at__gte=datetime(start.year, start.month, start.day, tzinfo=zone),
         decided_at__lt=datetime.combine(end + timedelta(days=1), time(), tzinfo=zone),
     )
+    if owner is not None:
+        approved = approved.filter(lead__owner=owner)
     return {
         "by_reason": list(approved.values("reason").annotate(n=Count("pk")).order_by("-n", "reason")),
         "by_competitor": list(

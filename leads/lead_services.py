@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dealer_crm.core.clock import showroom_date_of
+from dealer_crm.core.clock import showroom_date_of, showroom_today
 from dealer_crm.core.models import CarModel, Showroom, User
 
 from .models import (
@@ -300,6 +300,91 @@ def contact_record(
     )
     _event(lead, kind=LeadEvent.Kind.CONTACT, by=by, at=occurred_at, contact=contact, visit=visit)
     return contact
+
+
+# --- After the order: the delivery, callbacks to the new owner, a cancelled contract ------------------------
+
+# What happens with a customer who has ordered; neither changes the grade (it stays O).
+AFTER_ORDER_KINDS = (ContactKind.DELIVERY, ContactKind.CALLBACK)
+# The grade a cancelled order goes back to when the lead had none before it: ordered on the spot at the first
+# visit, so the customer was ready to buy within days.
+CANCELLED_ORDER_FALLBACK_GRADE = "H"
+
+
+@transaction.atomic
+def contact_record_after_order(*, lead: Lead, by: User, kind: str, occurred_at: datetime, summary: str = "") -> Contact:
+    """Record the delivery of an ordered customer's car, or a callback to the new owner.
+
+    `contact_record` refuses closed leads (a contact there moves the grade); these contacts do not: the lead stays
+    ordered (grade O before and after, no follow-up date). They are lines of the daily report and of the lead's
+    history like any other contact. Who may record them is for the caller to decide (the delivery's access rules).
+    """
+    Lead.objects.select_for_update().filter(pk=lead.pk).values_list("pk").get()
+    lead.refresh_from_db()
+    errors: dict[str, list[str]] = {}
+    if lead.status != LeadStatus.ORDERED:
+        errors.setdefault("__all__", []).append(_("Only an ordered lead has deliveries and callbacks."))
+    if kind not in AFTER_ORDER_KINDS:
+        errors.setdefault("kind", []).append(_("After the order, record a delivery or a callback."))
+    if occurred_at > timezone.now() + timedelta(minutes=2):
+        errors.setdefault("occurred_at", []).append(_("A contact cannot be in the future."))
+    if errors:
+        raise ValidationError(errors)
+
+    last_contact = max(lead.last_contact_at, occurred_at) if lead.last_contact_at else occurred_at
+    Lead.objects.filter(pk=lead.pk).update(
+        last_contact_at=last_contact, version=F("version") + 1, updated_at=timezone.now()
+    )
+    lead.refresh_from_db()
+    contact = Contact.objects.create(
+        lead=lead,
+        showroom=lead.showroom,
+        consultant=by,
+        kind=kind,
+        occurred_at=occurred_at,
+        contact_date=showroom_date_of(lead.showroom, occurred_at),
+        summary=summary,
+        grade_before=lead.grade,
+        grade_after=lead.grade,
+    )
+    _event(lead, kind=LeadEvent.Kind.CONTACT, by=by, at=occurred_at, contact=contact)
+    return contact
+
+
+@transaction.atomic
+def lead_reopen_after_cancellation(*, lead: Lead, by: User, note: str = "") -> Lead:
+    """The customer's order fell through (their contract was cancelled): the lead goes back into the tracker.
+
+    1. Only an ordered lead of the user's showroom reopens this way; if the customer has another open lead by now
+       (a register entry made one while this lead was ordered), that one is the customer's and this is refused.
+    2. The grade goes back to the one the order contact started from (H if the order came with the first visit),
+       and the lead is due today: the consultant calls to learn what comes next.
+    3. An ORDER_CANCELLED event (not REOPENED, which the monthly status counts as a new customer) keeps the note.
+    Whatever was cancelled (a contract) is the caller's: leads knows nothing of contracts.
+    """
+    lead = Lead.objects.select_for_update().select_related("showroom").get(pk=lead.pk)
+    if by.showroom_id != lead.showroom_id:
+        raise PermissionDenied
+    if lead.status != LeadStatus.ORDERED:
+        raise ValidationError(_("Only an ordered lead goes back to the tracker when its order is cancelled."))
+    if Lead.objects.filter(showroom=lead.showroom, phone=lead.phone, status=LeadStatus.OPEN).exists():
+        raise ValidationError(_("This customer already has another open lead; follow them up there."))
+    order = lead.contacts.filter(grade_after="O").exclude(grade_before="O").order_by("-occurred_at", "-id").first()
+    grade = order.grade_before if order and order.grade_before in OPEN_GRADES else CANCELLED_ORDER_FALLBACK_GRADE
+    try:
+        with transaction.atomic():
+            Lead.objects.filter(pk=lead.pk).update(
+                status=LeadStatus.OPEN,
+                grade=grade,
+                next_follow_up=showroom_today(lead.showroom),
+                version=F("version") + 1,
+                updated_at=timezone.now(),
+            )
+    except IntegrityError:  # another open lead for the phone was made a moment ago
+        raise ValidationError(_("This customer already has another open lead; follow them up there.")) from None
+    lead.refresh_from_db()
+    _event(lead, kind=LeadEvent.Kind.ORDER_CANCELLED, by=by, note=note)
+    return lead
 
 
 # --- Details, lost leads, reassignment --------------------------------------------------------------------

@@ -157,3 +157,20 @@ CRM_ROLE_NAMES = {
     "manager": _("Showroom manager"),
     "admin": _("Administrator"),
 }
+
+# --- Excel exports and imports (reports/excel*.py) ---------------------------------------------
+# Private folders: customers' personal data, served only through the reports' permission-checked views,
+# never as static or media files.
+EXPORTS_DIR = Path(env("EXPORTS_DIR", default=str(VAR_DIR / "exports")))
+IMPORTS_DIR = Path(env("IMPORTS_DIR", default=str(VAR_DIR / "imports")))
+# A monthly workbook with more rows than this is built by a Celery task with a progress bar; smaller ones
+# come straight back in the response.
+EXCEL_BACKGROUND_ROWS = env.int("EXCEL_BACKGROUND_ROWS", default=5000)
+# The Celery queue the workbook tasks go to: a worker of their own keeps a big month from delaying the reminders.
+EXCEL_EXPORT_QUEUE = env("EXCEL_EXPORT_QUEUE", default="celery")
+# The task writes its progress every this many rows (one small UPDATE each time).
+EXCEL_PROGRESS_EVERY = env.int("EXCEL_PROGRESS_EVERY", default=1000)
+# Finished background files are deleted after this many days (the export record stays).
+EXCEL_KEEP_DAYS = env.int("EXCEL_KEEP_DAYS", default=7)
+# The largest register file an upload may be.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)

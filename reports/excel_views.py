@@ -1,0 +1,267 @@
+"""The Excel pages: the monthly workbook (straight away, or in the background with a progress bar), the list pages'
+exports, the export history, and the import of legacy registers. Rules live in export_services and
+register_import; these views check who asks, call them and hand the files over.
+
+Files of customers' data are never public URLs: background exports and uploads live under var/ and are served
+only by `export_download` / `import_rejected` after a login and permission check.
+"""
+
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from dealer_crm.core.clock import showroom_today
+from dealer_crm.core.models import User
+from leads.access import require_lead_manager
+
+from . import export_services, register_import
+from .access import require_showroom
+from .excel_forms import ImportUploadForm, MonthlyExportForm
+from .models import ExportRecord, ImportBatch
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx_response(handle, filename: str) -> FileResponse:
+    handle.seek(0)
+    return FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX)
+
+
+def _get_export_for(user: User, pk: int) -> ExportRecord:
+    """The export if the user may see it; 404 otherwise (another showroom's, or a colleague's for a consultant)."""
+    record = get_object_or_404(ExportRecord.objects.select_related("showroom", "consultant"), pk=pk)
+    if not export_services.can_see_export(user, record):
+        raise Http404
+    return record
+
+
+# --- The monthly workbook ------------------------------------------------------------------------------------
+
+
+def export_page(request):
+    """Choose a month (and, for managers, whose data); small months download at once, large ones go to a
+    background task and this page sends the user to its progress."""
+    user = request.user
+    require_showroom(user)
+    showroom_wide = export_services.can_export_showroom(user)
+    last_month = (showroom_today(user.showroom).replace(day=1) - timedelta(days=1)).replace(day=1)
+    form = MonthlyExportForm(
+        request.POST or None, user=user, can_export_showroom=showroom_wide, initial={"month": last_month}
+    )
+    if request.method == "POST" and form.is_valid():
+        record, background = export_services.monthly_export_request(
+            user=user,
+            month=form.cleaned_data["month"],
+            consultant=form.cleaned_data.get("consultant"),
+            language=translation.get_language(),
+        )
+        if background:
+            return redirect("reports:export_progress", pk=record.pk)
+        handle = tempfile.TemporaryFile()
+        rows = export_services.monthly_export_build(record=record, target=handle)
+        export_services.export_record_done(record, rows=rows)
+        return _xlsx_response(handle, export_services.monthly_file_name(user.showroom, record.month, record.consultant))
+    recent = ExportRecord.objects.filter(showroom=user.showroom, requested_by=user).select_related("consultant")[:10]
+    return render(
+        request,
+        "reports/excel_export.html",
+        {"form": form, "recent": recent, "showroom_wide": showroom_wide},
+    )
+
+
+def export_progress(request, pk):
+    """The background export's page: a progress bar the script keeps up to date, then the download link."""
+    record = _get_export_for(request.user, pk)
+    return render(request, "reports/excel_progress.html", {"record": record, **_status(record)})
+
+
+def _status(record: ExportRecord) -> dict:
+    done = record.status == ExportRecord.Status.DONE and record.file_path
+    return {
+        "status": record.status,
+        "status_label": str(record.get_status_display()),
+        "progress": record.progress,
+        "rows_written": record.rows_written,
+        "rows_expected": record.rows_expected,
+        "row_count": record.row_count,
+        "download_url": reverse("reports:export_download", args=[record.pk]) if done else "",
+        "error": record.error if record.status == ExportRecord.Status.FAILED else "",
+    }
+
+
+@never_cache
+@require_GET
+def export_status(request, pk):
+    """Polled every second by static/js/export_progress.js: one small query."""
+    record = _get_export_for(request.user, pk)
+    return JsonResponse(_status(record))
+
+
+@require_GET
+def export_download(request, pk):
+    """A finished background export's file, to its requester or the showroom's managers only."""
+    record = _get_export_for(request.user, pk)
+    if record.status != ExportRecord.Status.DONE or not record.file_path:
+        raise Http404
+    path = export_services.export_path(record)
+    if not path.is_file():
+        raise Http404  # deleted after EXCEL_KEEP_DAYS: ask again
+    return FileResponse(path.open("rb"), as_attachment=True, filename=record.file_name, content_type=XLSX)
+
+
+def export_history(request):
+    """Every export of the showroom's data, newest first: who took what, when, how many rows (managers)."""
+    user = request.user
+    require_showroom(user)
+    if not export_services.can_export_showroom(user):
+        raise PermissionDenied
+    records = ExportRecord.objects.filter(showroom=user.showroom).select_related("requested_by", "consultant")
+    page = Paginator(records, 50).get_page(request.GET.get("page"))
+    return render(request, "reports/excel_history.html", {"page": page})
+
+
+# --- The list pages' exports --------------------------------------------------------------------------------
+
+
+def _list_export(request, service, filename: str):
+    require_showroom(request.user)
+    handle = tempfile.TemporaryFile()
+    service(user=request.user, params=request.GET, target=handle)
+    today = showroom_today(request.user.showroom)
+    return _xlsx_response(handle, f"{filename}_{today.isoformat()}.xlsx")
+
+
+@require_GET
+def register_export(request):
+    """The register page's rows as its filters select them (the same query string)."""
+    return _list_export(request, export_services.register_list_export, "register")
+
+
+@require_GET
+def tracker_export(request):
+    return _list_export(request, export_services.tracker_list_export, "leads")
+
+
+@require_GET
+def lost_export(request):
+    require_lead_manager(request.user)  # as the lost-lead page itself
+    return _list_export(request, export_services.lost_list_export, "lost_leads")
+
+
+# --- Importing legacy registers -----------------------------------------------------------------------------
+
+
+def _require_importer(user: User) -> None:
+    require_showroom(user)
+    if not user.has_perm("reports.import_register"):
+        raise PermissionDenied
+
+
+def _get_batch_for(user: User, pk: int) -> ImportBatch:
+    _require_importer(user)
+    return get_object_or_404(ImportBatch, pk=pk, showroom_id=user.showroom_id)
+
+
+def import_upload(request):
+    """Upload a register file; it is kept and read for the preview, nothing is imported yet."""
+    user = request.user
+    _require_importer(user)
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        with tempfile.NamedTemporaryFile(suffix=".xlsx") as copy:
+            for chunk in upload.chunks():
+                copy.write(chunk)
+            copy.flush()
+            batch = register_import.import_batch_create(
+                showroom=user.showroom, uploaded_by=user, source=Path(copy.name), original_name=upload.name
+            )
+        return redirect("reports:import_preview", pk=batch.pk)
+    batches = ImportBatch.objects.filter(showroom=user.showroom).select_related("uploaded_by")[:20]
+    return render(request, "reports/excel_import.html", {"form": form, "batches": batches})
+
+
+def _consultant_map(request) -> dict[str, User]:
+    """The preview's choices for names that match no consultant: map_<i> (a staff member's id) for name_<i>."""
+    staff = {str(user.pk): user for user in User.objects.filter(showroom_id=request.user.showroom_id)}
+    data = request.POST if request.method == "POST" else request.GET
+    chosen = {}
+    for key, name in data.items():
+        if key.startswith("name_") and data.get("map_" + key.removeprefix("name_")) in staff:
+            chosen[name] = staff[data["map_" + key.removeprefix("name_")]]
+    return chosen
+
+
+def _parse_batch(request, batch: ImportBatch):
+    path = register_import.import_path(batch)
+    if not path.is_file():
+        raise Http404
+    mapping = _consultant_map(request)
+    return register_import.register_import_parse(path, showroom=batch.showroom, consultant_map=mapping), mapping
+
+
+def import_preview(request, pk):
+    """Every row of the file with what is wrong with it; choose consultants for unknown names, then import."""
+    batch = _get_batch_for(request.user, pk)
+    if batch.status == ImportBatch.Status.IMPORTED:
+        return render(request, "reports/excel_import_done.html", {"batch": batch})
+    parsed, mapping = _parse_batch(request, batch)
+    unknown = sorted({*parsed.unknown_consultants, *mapping})
+    staff = User.objects.filter(showroom_id=request.user.showroom_id, is_active=True).order_by(
+        "last_name", "first_name", "username"
+    )
+    return render(
+        request,
+        "reports/excel_import_preview.html",
+        {
+            "batch": batch,
+            "parsed": parsed,
+            "counts": parsed.counts(),
+            "unknown": [(index, name, mapping.get(name)) for index, name in enumerate(unknown)],
+            "staff": staff,
+        },
+    )
+
+
+@require_POST
+def import_confirm(request, pk):
+    """Import the valid rows (one transaction, each through the register's service) and keep the rejected ones."""
+    batch = _get_batch_for(request.user, pk)
+    if batch.status == ImportBatch.Status.IMPORTED:
+        messages.info(request, _("This file has been imported already."))
+        return redirect("reports:import_preview", pk=batch.pk)
+    parsed, _mapping = _parse_batch(request, batch)
+    if parsed.error:
+        messages.error(request, parsed.error)
+        return redirect("reports:import_preview", pk=batch.pk)
+    result = register_import.register_import_apply(batch=batch, parsed=parsed, created_by=request.user)
+    if result.rejected_rows:
+        register_import.rejected_rows_write(parsed, result.rejected_rows, register_import.rejected_path(batch))
+    messages.success(
+        request,
+        _("%(imported)s rows imported, %(duplicates)s skipped as duplicates, %(rejected)s rejected.")
+        % {"imported": result.imported, "duplicates": result.duplicates, "rejected": result.rejected},
+    )
+    return redirect("reports:import_preview", pk=batch.pk)
+
+
+@require_GET
+def import_rejected(request, pk):
+    """The rejected rows as they were in the file, with an error column."""
+    batch = _get_batch_for(request.user, pk)
+    path = register_import.rejected_path(batch)
+    if not path.is_file():
+        raise Http404
+    name = Path(batch.original_name).stem + ".rejected.xlsx"
+    return FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type=XLSX)

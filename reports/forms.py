@@ -1,0 +1,66 @@
+"""Forms of the reports. They only collect input; the rules are in services and selectors."""
+
+from datetime import date
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from dealer_crm.core.models import User
+from dealer_crm.core.widgets import DatePicker
+
+from .selectors import MAX_PERIOD_DAYS
+
+
+class PeriodForm(forms.Form):
+    """The dashboard's period (this month by default) and, for managers, one consultant or the whole showroom."""
+
+    start = forms.DateField(label=_("From"), widget=DatePicker())
+    end = forms.DateField(label=_("To"), widget=DatePicker())
+    consultant = forms.ModelChoiceField(
+        label=_("Consultant"), queryset=User.objects.none(), required=False, empty_label=_("Whole showroom")
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user.manages_showroom:
+            self.fields["consultant"].queryset = User.objects.filter(
+                showroom_id=user.showroom_id, is_active=True
+            ).order_by("last_name", "first_name", "username")
+        else:
+            del self.fields["consultant"]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if start > end:
+                self.add_error("end", _("The end of the period cannot be before its start."))
+            elif (end - start).days + 1 > MAX_PERIOD_DAYS:
+                self.add_error("end", _("Choose a period of at most %(days)s days.") % {"days": MAX_PERIOD_DAYS})
+        return cleaned
+
+
+def this_month(today: date) -> tuple[date, date]:
+    return today.replace(day=1), today
+
+
+class RemarksForm(forms.Form):
+    remarks = forms.CharField(
+        label=_("Remarks"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What the figures do not say: customers to watch, help you need, why a follow-up slipped."),
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Manager's instructions"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200)

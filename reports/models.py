@@ -1,0 +1,274 @@
+"""The daily sales report (营业日报表) as the consultant submits it and the manager signs it off, and the
+showroom's report settings.
+
+A report's figures are never stored: they are compiled from what the consultant already entered (register
+entries, contacts, lost-lead decisions; see selectors.daily_report_figures). The row holds only what the
+register and the tracker cannot know: the consultant's remarks, the manager's comment (主管指示), when it was
+submitted and who signed it off.
+"""
+
+from datetime import time
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from dealer_crm.core.models import Showroom
+
+DEFAULT_CUTOFF = time(18, 30)
+DEFAULT_DELIVERY_OVERDUE_DAYS = 30
+
+
+class ReportSettings(models.Model):
+    """A showroom's settings for the reports. Optional: a showroom without a row uses the defaults.
+
+    Kept here rather than on core's Showroom: dependencies point one way (reports reads everything, nothing
+    imports reports), so the setting lives with the only app that reads it.
+    """
+
+    showroom = models.OneToOneField(
+        Showroom, verbose_name=_("showroom"), on_delete=models.CASCADE, related_name="report_settings"
+    )
+    # Reports not submitted by this local time of their day are flagged on the manager's review.
+    daily_report_cutoff = models.TimeField(_("daily report cut-off"), default=DEFAULT_CUTOFF)
+    # The integrity page lists orders older than this that show no delivery yet.
+    delivery_overdue_days = models.PositiveSmallIntegerField(
+        _("days from order to delivery before an order is flagged"), default=DEFAULT_DELIVERY_OVERDUE_DAYS
+    )
+
+    class Meta:
+        verbose_name = _("report settings")
+        verbose_name_plural = _("report settings")
+
+    def __str__(self):
+        return str(self.showroom)
+
+
+class DailyReport(models.Model):
+    """One consultant's daily report for one day: remarks, submission, the manager's comment and sign-off."""
+
+    showroom = models.ForeignKey(Showroom, verbose_name=_("showroom"), on_delete=models.PROTECT, related_name="+")
+    consultant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("consultant"), on_delete=models.PROTECT, related_name="daily_reports"
+    )
+    date = models.DateField(_("date"))
+    remarks = models.TextField(_("remarks"), blank=True, default="")
+    # The first submission: what the cut-off is measured against (later corrections do not move it).
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    manager_comment = models.TextField(_("manager's instructions"), blank=True, default="")
+    signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("signed off by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic lock: every write names the version it started from (see services).
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("daily report")
+        verbose_name_plural = _("daily reports")
+        permissions = [("review_dailyreport", _("Can comment on, sign off and reopen daily reports"))]
+        constraints = [
+            models.UniqueConstraint(fields=["consultant", "date"], name="daily_report_one_per_consultant_day"),
+            models.CheckConstraint(
+                condition=Q(signed_off_at__isnull=True, signed_off_by__isnull=True)
+                | Q(signed_off_at__isnull=False, signed_off_by__isnull=False),
+                name="daily_report_sign_off_complete",
+            ),
+            # Only a submitted report can be signed off.
+            models.CheckConstraint(
+                condition=Q(signed_off_at__isnull=True) | Q(submitted_at__isnull=False),
+                name="daily_report_signed_off_after_submission",
+            ),
+        ]
+        indexes = [models.Index(fields=["showroom", "date"], name="daily_report_day")]
+
+    def __str__(self):
+        return f"{self.consultant} {self.date:%Y-%m-%d}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+    @property
+    def is_signed_off(self) -> bool:
+        return self.signed_off_at is not None
+
+
+class DailyReportEvent(models.Model):
+    """A report's history: submissions, the manager's comments, sign-offs and reopenings with their reason."""
+
+    class Action(models.TextChoices):
+        SUBMITTED = "submitted", _("submitted")
+        CORRECTED = "corrected", _("corrected the remarks")
+        COMMENTED = "commented", _("commented")
+        SIGNED_OFF = "signed_off", _("signed off")
+        REOPENED = "reopened", _("reopened")
+
+    report = models.ForeignKey(DailyReport, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    # The reason for reopening, or the comment as it was written (the report keeps only the latest).
+    text = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.report} {self.action}"
+
+
+# --- Excel exports and imports (issue 7: reports/excel.py, workbook.py, export_services.py, register_import.py) ---
+
+
+class ExportRecord(models.Model):
+    """One export of customers' personal data: who took what, when, and how many rows. Written for every export
+    (a monthly workbook, a list page's rows), whether it was built in the request or by a background task; the
+    background ones also carry their progress and the file they produced (under settings.EXPORTS_DIR, served only
+    through the permission-checked download view)."""
+
+    class Kind(models.TextChoices):
+        MONTHLY = "monthly", _("Monthly workbook")
+        REGISTER = "register", _("Visitor register list")
+        TRACKER = "tracker", _("Lead tracker list")
+        LOST = "lost", _("Lost leads")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Generating")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    class Channel(models.TextChoices):
+        WEB = "web", _("Web page")
+        COMMAND = "command", _("Command line")
+
+    showroom = models.ForeignKey(Showroom, verbose_name=_("showroom"), on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("export"), max_length=10, choices=Kind.choices)
+    # Whose data: a consultant's own workbook names them; empty for the whole showroom.
+    consultant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("consultant"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    month = models.DateField(_("month"), null=True, blank=True)  # first day of the month (monthly workbook)
+    filters = models.JSONField(_("filters"), default=dict, blank=True)  # a list's query parameters, as given
+    language = models.CharField(max_length=10, default="zh-hans")  # the language of the headers
+    # Who: the logged-in user; from the command line, nobody of the CRM (the server's account is named instead).
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("exported by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    requested_by_name = models.CharField(_("exported by"), max_length=150)  # as printed on the cover
+    requested_at = models.DateTimeField(_("requested at"))
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
+    background = models.BooleanField(default=False)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    rows_expected = models.PositiveIntegerField(default=0)  # the progress bar's 100 %
+    rows_written = models.PositiveIntegerField(default=0)
+    row_count = models.PositiveIntegerField(_("rows"), null=True, blank=True)  # data rows in the file, when done
+    progress = models.PositiveSmallIntegerField(default=0)  # per cent
+    file_path = models.CharField(max_length=300, blank=True, default="")  # relative to EXPORTS_DIR
+    file_name = models.CharField(max_length=200, blank=True, default="")  # the download's name
+    error = models.TextField(blank=True, default="")
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-requested_at", "-pk"]
+        permissions = [("export_showroom", _("Can export the whole showroom's data to Excel"))]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="export_progress_percent"),
+            models.CheckConstraint(
+                condition=~Q(kind="monthly") | Q(month__isnull=False), name="export_monthly_has_month"
+            ),
+        ]
+        indexes = [models.Index(fields=["showroom", "-requested_at"], name="export_history")]
+
+    def __str__(self):
+        return f"{self.kind} {self.showroom_id} {self.requested_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == self.Status.DONE
+
+
+class ImportBatch(models.Model):
+    """One uploaded legacy register (.xlsx): kept from the preview until it is imported, with the counts of what
+    became of its rows. The file itself lies under settings.IMPORTS_DIR."""
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("Previewed")
+        IMPORTED = "imported", _("Imported")
+
+    showroom = models.ForeignKey(Showroom, verbose_name=_("showroom"), on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )  # None: the command line
+    uploaded_by_name = models.CharField(_("uploaded by"), max_length=150)
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+    original_name = models.CharField(_("file"), max_length=200)
+    file_path = models.CharField(max_length=300)  # relative to IMPORTS_DIR
+    sha256 = models.CharField(max_length=64)
+    channel = models.CharField(max_length=10, choices=ExportRecord.Channel.choices, default=ExportRecord.Channel.WEB)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PREVIEWED)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    imported = models.PositiveIntegerField(_("imported"), default=0)
+    duplicates = models.PositiveIntegerField(_("duplicates"), default=0)
+    rejected = models.PositiveIntegerField(_("rejected"), default=0)
+    imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("register import")
+        verbose_name_plural = _("register imports")
+        ordering = ["-uploaded_at", "-pk"]
+        permissions = [("import_register", _("Can import legacy Excel registers"))]
+
+    def __str__(self):
+        return f"{self.original_name} ({self.status})"
+
+
+class ImportedRow(models.Model):
+    """The database's guard against importing a register row twice: one row per showroom, date, arrival time,
+    customer name and phone (the definition of a duplicate), pointing at the entry it became. Checked before
+    inserting; the unique constraint settles two imports of the same file running at once."""
+
+    showroom = models.ForeignKey(Showroom, on_delete=models.PROTECT, related_name="+")
+    visit_date = models.DateField()
+    arrived_at = models.DateTimeField()
+    customer_name = models.CharField(max_length=50)
+    phone = models.CharField(max_length=20, blank=True, default="")
+    visit = models.OneToOneField("leads.Visit", on_delete=models.PROTECT, related_name="+")
+    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="rows")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["showroom", "visit_date", "arrived_at", "customer_name", "phone"],
+                name="imported_row_once",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.visit_date} {self.customer_name}"

@@ -1,0 +1,980 @@
+"""Every figure of the reports, in one place: the daily sales report (营业日报表), the manager's daily review,
+the dashboards (展厅客流量统计 and the rest) and the integrity checks. The monthly Excel export reads the same
+functions, so a number means the same thing wherever it is shown.
+
+Rules every function here keeps:
+- Figures come from aggregate queries (annotate/aggregate, Count with filters, Extract/Trunc in the showroom's
+  time zone): the database counts, Python only lays the counts out (and fills the calendar's empty days).
+- A fixed number of queries per figure, whatever the data: one for most, two for the funnel and for
+  the follow-ups missed on a day.
+- Scoped: a Scope names the showroom, the period and, for a consultant's own figures, the consultant.
+- Dates are showroom-local: register entries carry their local date, contacts theirs (contact_date), and
+  moments (arrival time, decisions) are converted to the showroom's zone in the query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.contrib.auth.models import Group
+from django.db.models import (
+    Case,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import ExtractDay, ExtractIsoWeekDay, RowNumber, TruncTime
+from django.utils import timezone
+from django.utils.dates import WEEKDAYS
+from django.utils.functional import Promise
+from django.utils.translation import get_language, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+
+from dealer_crm.core.models import Role, Showroom, User
+from leads.models import OPEN_GRADES, Contact, ContactKind, Lead, LeadEvent, LeadStatus, LostRequest, Visit, VisitKind
+
+from .models import DEFAULT_CUTOFF, DEFAULT_DELIVERY_OVERDUE_DAYS, DailyReport, ReportSettings
+
+# The longest period a dashboard covers: a year (and a day, for a leap year), so a page's work stays bounded.
+MAX_PERIOD_DAYS = 366
+INTEGRITY_LIMIT = 100  # rows listed per integrity check; the page says when there are more
+
+
+# --- Scope, settings ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a figure covers: one showroom, the dates start..end (inclusive, showroom-local) and, for a
+    consultant's own figures, one consultant."""
+
+    showroom: Showroom
+    start: date
+    end: date
+    consultant: User | None = None
+
+    @property
+    def start_at(self) -> datetime:
+        return local_midnight(self.showroom, self.start)
+
+    @property
+    def end_at(self) -> datetime:
+        """The first moment after the period: midnight after its last day."""
+        return local_midnight(self.showroom, self.end + timedelta(days=1))
+
+    @property
+    def days(self) -> list[date]:
+        return [self.start + timedelta(days=offset) for offset in range((self.end - self.start).days + 1)]
+
+
+def local_midnight(showroom: Showroom, day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=showroom.zone)
+
+
+def scope_for(user: User, *, start: date, end: date, consultant: User | None = None) -> Scope:
+    """Managers see their showroom (or one of its consultants); a consultant only ever sees their own figures.
+    The caller checks that `consultant` works in the user's showroom (see access.dashboard_consultant)."""
+    if not user.manages_showroom:
+        consultant = user
+    return Scope(showroom=user.showroom, start=start, end=end, consultant=consultant)
+
+
+@dataclass(frozen=True)
+class Settings:
+    daily_report_cutoff: time
+    delivery_overdue_days: int
+
+
+def report_settings_for(showroom: Showroom) -> Settings:
+    """The showroom's report settings, or the defaults (cut-off 18:30, deliveries flagged after 30 days)."""
+    row = (
+        ReportSettings.objects.filter(showroom=showroom)
+        .values_list("daily_report_cutoff", "delivery_overdue_days")
+        .first()
+    )
+    if row is None:
+        return Settings(DEFAULT_CUTOFF, DEFAULT_DELIVERY_OVERDUE_DAYS)
+    return Settings(*row)
+
+
+def _person(row: dict, prefix: str) -> str:
+    """A staff member's name from a values() row (family name first, as User.get_full_name)."""
+    name = f"{row[prefix + '__last_name'] or ''}{row[prefix + '__first_name'] or ''}".strip()
+    return name or row[prefix + "__username"] or ""
+
+
+def _names(prefix: str) -> list[str]:
+    return [f"{prefix}__last_name", f"{prefix}__first_name", f"{prefix}__username"]
+
+
+# --- The shape every dashboard figure has -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str | Promise
+    percent: bool = False  # a share in per cent (one decimal), not a count
+
+
+@dataclass
+class Figure:
+    """A table: one row per category (a day, a weekday, a consultant, …), one column per measure. The chart,
+    the table view beside it and the CSV export are all drawn from it."""
+
+    key: str
+    row_label: str | Promise
+    columns: list[Column]
+    rows: list[tuple[str, list]] = field(default_factory=list)
+    totals: list | None = None
+
+    def column(self, key: str) -> list:
+        index = [column.key for column in self.columns].index(key)
+        return [values[index] for _label, values in self.rows]
+
+
+def percent(part: int, whole: int) -> float | None:
+    """part / whole in per cent, one decimal; None (shown as "–") when there is nothing to divide by."""
+    return round(part * 100 / whole, 1) if whole else None
+
+
+WALK_INS, CALLS, TOTAL = (
+    Column("walk_ins", _("Walk-ins")),
+    Column("calls", _("Calls")),
+    Column("total", _("Total")),
+)
+KIND_COUNTS = {
+    "walk_ins": Count("pk", filter=Q(kind=VisitKind.WALK_IN)),
+    "calls": Count("pk", filter=Q(kind=VisitKind.CALL)),
+}
+
+
+def _visits(scope: Scope) -> QuerySet[Visit]:
+    """The scope's register entries (not deleted), by their local date."""
+    visits = Visit.objects.live().filter(showroom=scope.showroom, visit_date__range=(scope.start, scope.end))
+    if scope.consultant is not None:
+        visits = visits.filter(consultant=scope.consultant)
+    return visits
+
+
+def _with_contact(visits: QuerySet[Visit], scope: Scope) -> QuerySet[Visit]:
+    """The entries with their contact as `entry_contact`, and that contact's lead as `ordered_lead` when the
+    lead is ordered by now (LEFT JOINs: an entry without a phone has no contact, most leads are not ordered).
+
+    Both joins name more than the key, so that the database reads only the rows they can match through an
+    index instead of hashing whole tables: the contact's showroom and day, which are the entry's by
+    construction (the contact is recorded at the departure, and a visit's departure is on its date), through
+    the contacts' (showroom, contact_date) index; the lead's showroom and status, through (showroom, status)."""
+    return visits.annotate(
+        entry_contact=FilteredRelation(
+            "contact",
+            condition=Q(contact__showroom=scope.showroom, contact__contact_date__range=(scope.start, scope.end)),
+        ),
+        ordered_lead=FilteredRelation(
+            "entry_contact__lead",
+            condition=Q(entry_contact__lead__showroom=scope.showroom, entry_contact__lead__status=LeadStatus.ORDERED),
+        ),
+    )
+
+
+def _kind_rows(labels: list[tuple[object, str]], counts: dict) -> tuple[list, list]:
+    """Rows of walk-ins, calls and their total for each (key, label), zeros where nothing was counted."""
+    rows = []
+    for key, label in labels:
+        row = counts.get(key, {"walk_ins": 0, "calls": 0})
+        rows.append((label, [row["walk_ins"], row["calls"], row["walk_ins"] + row["calls"]]))
+    totals = [sum(values[i] for _label, values in rows) for i in range(3)]
+    return rows, totals
+
+
+# --- Visitor batches: per day, weekday, day of month (来店批次) ------------------------------------------------
+
+
+def visits_by_day(scope: Scope) -> Figure:
+    """Register entries (batches: a family of three is one batch) per date of the period, walk-ins and calls."""
+    counts = {
+        row["visit_date"]: row
+        for row in _visits(scope).values("visit_date").annotate(**KIND_COUNTS).order_by("visit_date")
+    }
+    rows, totals = _kind_rows([(day, day.strftime("%m-%d")) for day in scope.days], counts)
+    return Figure("visits_by_day", _("Date"), [WALK_INS, CALLS, TOTAL], rows, totals)
+
+
+def visits_by_weekday(scope: Scope) -> Figure:
+    """Batches per weekday (Monday first), and the average per day: the period may hold five Saturdays but
+    four Mondays, so the average is what compares weekdays fairly."""
+    counts = {
+        row["weekday"]: row
+        for row in _visits(scope)
+        .annotate(weekday=ExtractIsoWeekDay("visit_date"))
+        .values("weekday")
+        .annotate(**KIND_COUNTS)
+        .order_by("weekday")
+    }
+    rows, totals = _kind_rows([(iso, str(WEEKDAYS[iso - 1])) for iso in range(1, 8)], counts)
+    occurrences = {iso: 0 for iso in range(1, 8)}
+    for day in scope.days:  # the calendar, not the data
+        occurrences[day.isoweekday()] += 1
+    rows = [
+        (label, [*values, round(values[2] / occurrences[iso], 1) if occurrences[iso] else None])
+        for iso, (label, values) in enumerate(rows, start=1)
+    ]
+    average = Column("average", _("Average per day"))
+    return Figure(
+        "visits_by_weekday",
+        _("Weekday"),
+        [WALK_INS, CALLS, TOTAL, average],
+        rows,
+        [*totals, round(totals[2] / len(scope.days), 1)],
+    )
+
+
+def visits_by_day_of_month(scope: Scope) -> Figure:
+    """Batches per day of the month (1–31) over the period: pay days, month ends, the automaker's campaigns."""
+    counts = {
+        row["day"]: row
+        for row in _visits(scope)
+        .annotate(day=ExtractDay("visit_date"))
+        .values("day")
+        .annotate(**KIND_COUNTS)
+        .order_by("day")
+    }
+    rows, totals = _kind_rows([(day, str(day)) for day in range(1, 32)], counts)
+    return Figure("visits_by_day_of_month", _("Day of month"), [WALK_INS, CALLS, TOTAL], rows, totals)
+
+
+# --- 展厅客流量统计表: walk-ins per time slot and weekday ----------------------------------------------------------
+
+# (first hour, last hour + 1) of each slot of the automaker's form, by the local arrival time.
+TIME_SLOTS = [(8, 10), (10, 12), (12, 14), (14, 16), (16, 18), (18, 20)]
+OTHER_SLOT = len(TIME_SLOTS)
+
+
+# The form's column heads: short enough for seven columns on a phone.
+SHORT_WEEKDAYS = [
+    pgettext_lazy("weekday, short", "Mon"),
+    pgettext_lazy("weekday, short", "Tue"),
+    pgettext_lazy("weekday, short", "Wed"),
+    pgettext_lazy("weekday, short", "Thu"),
+    pgettext_lazy("weekday, short", "Fri"),
+    pgettext_lazy("weekday, short", "Sat"),
+    pgettext_lazy("weekday, short", "Sun"),
+]
+
+
+def time_slot_labels() -> list[str]:
+    return [f"{start:02d}:00–{end:02d}:00" for start, end in TIME_SLOTS] + [str(_("Other times"))]
+
+
+def traffic_by_slot(scope: Scope) -> Figure:
+    """Showroom traffic (展厅客流量统计表): walk-in batches by the slot of their local arrival time and the weekday.
+    Calls are not showroom traffic and are left out. Arrivals before 08:00 or from 20:00 count as "other"."""
+    # Thresholds on the local time of day, in order: one cheap comparison per branch (an EXTRACT(HOUR …) per
+    # branch cost more than the scan at a month of a big showroom).
+    slot = Case(
+        When(local_time__lt=time(TIME_SLOTS[0][0]), then=Value(OTHER_SLOT)),
+        *[When(local_time__lt=time(end), then=Value(index)) for index, (_start, end) in enumerate(TIME_SLOTS)],
+        default=Value(OTHER_SLOT),
+        output_field=IntegerField(),
+    )
+    counts = {
+        (row["slot"], row["weekday"]): row["n"]
+        for row in _visits(scope)
+        .filter(kind=VisitKind.WALK_IN)
+        .annotate(local_time=TruncTime("arrived_at", tzinfo=scope.showroom.zone))
+        .annotate(slot=slot, weekday=ExtractIsoWeekDay("visit_date"))
+        .values("slot", "weekday")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    columns = [Column(f"d{iso}", label) for iso, label in enumerate(SHORT_WEEKDAYS, start=1)] + [TOTAL]
+    rows = []
+    for index, label in enumerate(time_slot_labels()):
+        values = [counts.get((index, iso), 0) for iso in range(1, 8)]
+        rows.append((label, [*values, sum(values)]))
+    totals = [sum(values[i] for _label, values in rows) for i in range(8)]
+    return Figure("traffic_by_slot", _("Time slot"), columns, rows, totals)
+
+
+# --- Who left no phone -------------------------------------------------------------------------------------------
+
+
+def no_phone_by_consultant(scope: Scope) -> Figure:
+    """Per consultant: batches received, how many left no phone, and that share (留档 is the opposite)."""
+    rows = []
+    for row in (
+        _visits(scope)
+        .values("consultant", *_names("consultant"))
+        .annotate(visitors=Count("pk"), no_phone=Count("pk", filter=Q(no_phone=True)))
+        .order_by("consultant__last_name", "consultant__first_name", "consultant")
+    ):
+        rows.append(
+            (_person(row, "consultant"), [row["visitors"], row["no_phone"], percent(row["no_phone"], row["visitors"])])
+        )
+    visitors = sum(values[0] for _label, values in rows)
+    no_phone = sum(values[1] for _label, values in rows)
+    return Figure(
+        "no_phone_by_consultant",
+        _("Consultant"),
+        [
+            Column("visitors", _("Visitors")),
+            Column("no_phone", _("Left no phone")),
+            Column("share", _("Share without phone"), percent=True),
+        ],
+        rows,
+        [visitors, no_phone, percent(no_phone, visitors)],
+    )
+
+
+# --- Visit duration against orders -----------------------------------------------------------------------------
+
+# (label, lower bound in minutes, upper bound or None); a bucket holds lower <= minutes < upper.
+DURATION_BUCKETS = [
+    ("<10", 0, 10),
+    ("10–20", 10, 20),
+    ("20–40", 20, 40),
+    ("40–60", 40, 60),
+    ("60–120", 60, 120),
+    (">120", 120, None),
+]
+
+
+def duration_against_orders(scope: Scope) -> Figure:
+    """Walk-ins by how long the visit lasted (departure − arrival: under 10 minutes, 10 to under 20, 20 to
+    under 40 — the "about 30 minutes" that closes best —, 40 to under 60, 60 to under 120, 120 and more)
+    against the share that became an order: a visit whose customer's lead (the lead the entry was recorded
+    on) is ordered by now. Calls are left out: a five-minute call is not a short visit."""
+    duration = ExpressionWrapper(F("left_at") - F("arrived_at"), output_field=DurationField())
+    whens = []
+    for index, (_label, _low, high) in enumerate(DURATION_BUCKETS[:-1]):
+        whens.append(When(duration__lt=timedelta(minutes=high), then=Value(index)))
+    bucket = Case(*whens, default=Value(len(DURATION_BUCKETS) - 1), output_field=IntegerField())
+    counts = {
+        row["bucket"]: row
+        for row in _with_contact(_visits(scope), scope)
+        .filter(kind=VisitKind.WALK_IN)
+        .annotate(duration=duration)
+        .annotate(bucket=bucket)
+        .values("bucket")
+        .annotate(visits=Count("pk"), ordered=Count("pk", filter=Q(ordered_lead__isnull=False)))
+        .order_by("bucket")
+    }
+    rows = []
+    for index, (label, _low, _high) in enumerate(DURATION_BUCKETS):
+        row = counts.get(index, {"visits": 0, "ordered": 0})
+        rows.append((label, [row["visits"], row["ordered"], percent(row["ordered"], row["visits"])]))
+    visits = sum(values[0] for _label, values in rows)
+    ordered = sum(values[1] for _label, values in rows)
+    return Figure(
+        "duration_against_orders",
+        _("Minutes"),
+        [
+            Column("visits", _("Walk-ins")),
+            Column("ordered", _("Became an order")),
+            Column("rate", _("Order rate"), percent=True),
+        ],
+        rows,
+        [visits, ordered, percent(ordered, visits)],
+    )
+
+
+# --- Where visitors and buyers come from ---------------------------------------------------------------------
+
+SOURCE_COLUMNS = [
+    Column("visitors", _("Visitors")),
+    Column("leads", _("Leads")),
+    Column("orders", _("Orders")),
+]
+
+
+def _origin_counts(scope: Scope, *group_by: str) -> QuerySet:
+    """Per group: register entries; the leads those entries opened (created or reopened: their contact has
+    no grade before it); and how many of those leads are ordered by now."""
+    opened = Q(entry_contact__grade_before="")
+    return (
+        _with_contact(_visits(scope), scope)
+        .values(*group_by)
+        .annotate(
+            visitors=Count("pk"),
+            leads=Count("entry_contact__lead", filter=opened, distinct=True),
+            orders=Count("ordered_lead", filter=opened, distinct=True),
+        )
+        .order_by()
+    )
+
+
+def _origin_figure(key: str, row_label, rows: list[tuple[str, list]]) -> Figure:
+    totals = [sum(values[i] for _label, values in rows) for i in range(3)]
+    return Figure(key, row_label, SOURCE_COLUMNS, rows, totals)
+
+
+def by_source(scope: Scope) -> Figure:
+    """Per information source (信息来源) of the period's register entries: visitors, the leads they opened,
+    and those leads ordered by now. A lead counts for the source of the entry that opened it."""
+    counts = sorted(
+        _origin_counts(scope, "source", "source__name_zh", "source__name_en", "source__position"),
+        key=lambda row: (row["source__position"] is None, row["source__position"] or 0, row["source"] or 0),
+    )
+    english = get_language() == "en"
+    rows = [
+        (
+            (row["source__name_en"] if english else row["source__name_zh"]) or str(_("Not recorded")),
+            [row["visitors"], row["leads"], row["orders"]],
+        )
+        for row in counts
+    ]
+    return _origin_figure("by_source", _("Information source"), rows)
+
+
+def by_district(scope: Scope) -> Figure:
+    """Per district the visitors come from: visitors, leads opened, orders; the busiest district first."""
+    counts = sorted(
+        _origin_counts(scope, "district", "district__name"),
+        key=lambda row: (-row["visitors"], row["district__name"] is None, row["district__name"] or ""),
+    )
+    rows = [
+        (row["district__name"] or str(_("Not recorded")), [row["visitors"], row["leads"], row["orders"]])
+        for row in counts
+    ]
+    return _origin_figure("by_district", _("District"), rows)
+
+
+# --- Funnel -------------------------------------------------------------------------------------------------
+
+
+def funnel(scope: Scope) -> Figure:
+    """From the period's visitors to deliveries, following the period's visitors and the leads they opened
+    (a cohort: what became of them by now, whenever it happened).
+
+    Stages:
+    - visitors: register entries (batches), walk-ins and calls;
+    - left a phone: those entries with a phone number;
+    - leads: the leads those entries opened (created, or a lost customer's lead reopened);
+    - came back: those leads with at least two showroom-visit contacts;
+    - test drives: those leads with a test-drive contact;
+    - orders: those leads now ordered;
+    - deliveries: those leads with a delivery contact.
+
+    Rates (column "rate"), as automakers read them:
+    - 留档率 / 建卡率 (card-building rate) = visitors who left a phone / visitors;
+    - 再次来店率 (return-visit rate) = leads with ≥ 2 showroom visits / leads;
+    - 试驾率 (test-drive rate) = leads with a test drive / leads;
+    - 成交率 (closing rate) = orders / leads;
+    - 交车率 (delivery rate) = deliveries / orders.
+    """
+    visits = _visits(scope).aggregate(visitors=Count("pk"), with_phone=Count("pk", filter=Q(no_phone=False)))
+    opened = _with_contact(_visits(scope), scope).filter(entry_contact__grade_before="").values("entry_contact__lead")
+
+    def of_kind(kind: str) -> Count:
+        return Count("contacts", filter=Q(contacts__kind=kind))
+
+    # One pass over the cohort's contacts (counted per lead, then the leads counted), not a lookup per lead.
+    leads = (
+        Lead.objects.filter(pk__in=opened)
+        .annotate(
+            showroom_visits=of_kind(ContactKind.SHOWROOM_VISIT),
+            test_drives=of_kind(ContactKind.TEST_DRIVE),
+            deliveries=of_kind(ContactKind.DELIVERY),
+        )
+        .aggregate(
+            leads=Count("pk"),
+            came_back=Count("pk", filter=Q(showroom_visits__gte=2)),
+            test_driven=Count("pk", filter=Q(test_drives__gt=0)),
+            ordered=Count("pk", filter=Q(status=LeadStatus.ORDERED)),
+            delivered=Count("pk", filter=Q(deliveries__gt=0)),
+        )
+    )
+    n = {**visits, **leads}
+    rows = [
+        (str(_("Visitors")), [n["visitors"], None]),
+        (str(_("Left a phone (card-building rate)")), [n["with_phone"], percent(n["with_phone"], n["visitors"])]),
+        (str(_("Leads")), [n["leads"], None]),
+        (str(_("Came back (return-visit rate)")), [n["came_back"], percent(n["came_back"], n["leads"])]),
+        (str(_("Test drives (test-drive rate)")), [n["test_driven"], percent(n["test_driven"], n["leads"])]),
+        (str(_("Orders (closing rate)")), [n["ordered"], percent(n["ordered"], n["leads"])]),
+        (str(_("Deliveries (delivery rate)")), [n["delivered"], percent(n["delivered"], n["ordered"])]),
+    ]
+    return Figure(
+        "funnel",
+        _("Stage"),
+        [Column("count", _("Count")), Column("rate", _("Rate"), percent=True)],
+        rows,
+    )
+
+
+# --- Leads per grade, overdue follow-ups (now) -----------------------------------------------------------------
+
+GRADE_COLUMNS = [Column(grade, grade) for grade in OPEN_GRADES] + [TOTAL]
+
+
+def _per_owner_grades(leads: QuerySet[Lead], key: str, row_label) -> Figure:
+    counts = (
+        leads.values("owner", *_names("owner"))
+        .annotate(**{grade: Count("pk", filter=Q(grade=grade)) for grade in OPEN_GRADES})
+        .order_by("owner__last_name", "owner__first_name", "owner")
+    )
+    rows = []
+    for row in counts:
+        values = [row[grade] for grade in OPEN_GRADES]
+        rows.append((_person(row, "owner"), [*values, sum(values)]))
+    totals = [sum(values[i] for _label, values in rows) for i in range(len(OPEN_GRADES) + 1)]
+    return Figure(key, row_label, GRADE_COLUMNS, rows, totals)
+
+
+def _open_leads(scope: Scope) -> QuerySet[Lead]:
+    leads = Lead.objects.filter(showroom=scope.showroom, status=LeadStatus.OPEN)
+    if scope.consultant is not None:
+        leads = leads.filter(owner=scope.consultant)
+    return leads
+
+
+def leads_by_grade(scope: Scope) -> Figure:
+    """Open leads per consultant and grade, as they are now (the period does not apply: a grade is a state)."""
+    return _per_owner_grades(_open_leads(scope), "leads_by_grade", _("Consultant"))
+
+
+def overdue_by_consultant(scope: Scope, *, today: date) -> Figure:
+    """Open leads whose next follow-up is before today, per consultant and grade, as of today."""
+    return _per_owner_grades(
+        _open_leads(scope).filter(next_follow_up__lt=today), "overdue_by_consultant", _("Consultant")
+    )
+
+
+def dashboard_figures(scope: Scope, *, today: date) -> dict[str, Figure]:
+    """Every dashboard figure of the scope, in page order (13 queries)."""
+    figures = [
+        visits_by_day(scope),
+        visits_by_weekday(scope),
+        visits_by_day_of_month(scope),
+        traffic_by_slot(scope),
+        no_phone_by_consultant(scope),
+        duration_against_orders(scope),
+        by_source(scope),
+        by_district(scope),
+        funnel(scope),
+        leads_by_grade(scope),
+        overdue_by_consultant(scope, today=today),
+    ]
+    return {figure.key: figure for figure in figures}
+
+
+def dashboard_figure(scope: Scope, key: str, *, today: date) -> Figure | None:
+    """One figure by its key (for its CSV export), computing only that one."""
+    functions = {
+        "visits_by_day": visits_by_day,
+        "visits_by_weekday": visits_by_weekday,
+        "visits_by_day_of_month": visits_by_day_of_month,
+        "traffic_by_slot": traffic_by_slot,
+        "no_phone_by_consultant": no_phone_by_consultant,
+        "duration_against_orders": duration_against_orders,
+        "by_source": by_source,
+        "by_district": by_district,
+        "funnel": funnel,
+        "leads_by_grade": leads_by_grade,
+        "overdue_by_consultant": lambda scope: overdue_by_consultant(scope, today=today),
+    }
+    function = functions.get(key)
+    return function(scope) if function else None
+
+
+# --- The daily sales report (营业日报表) -----------------------------------------------------------------------
+
+
+@dataclass
+class DailyFigures:
+    """One consultant's lines of the daily report, compiled from what they entered that day."""
+
+    visitors: int = 0  # register entries they received (walk-ins and calls)
+    walk_ins: int = 0
+    calls: int = 0
+    with_phone: int = 0  # of those, entries that left a phone number
+    new_leads: int = 0  # leads their entries opened (created, or a lost customer's lead reopened)
+    contacts: int = 0  # every contact they recorded, register entries' contacts included
+    by_kind: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ContactKind.values, 0))  # per kind
+    orders: int = 0  # contacts that moved a lead to O (an order, whatever the contact's kind was)
+    lost: int = 0  # lost-lead requests on their leads the manager approved that day
+    missed_follow_ups: int = 0  # see missed_follow_ups
+
+    @property
+    def test_drives(self) -> int:
+        return self.by_kind.get(ContactKind.TEST_DRIVE, 0)
+
+    @property
+    def quotations(self) -> int:
+        return self.by_kind.get(ContactKind.QUOTATION, 0)
+
+    @property
+    def deliveries(self) -> int:
+        return self.by_kind.get(ContactKind.DELIVERY, 0)
+
+    @property
+    def callbacks(self) -> int:
+        return self.by_kind.get(ContactKind.CALLBACK, 0)
+
+    @property
+    def kinds(self) -> list[tuple[str, str, int]]:
+        """(code, label, count) of every contact kind, in the form's order, zeros included."""
+        return [(kind, label, self.by_kind.get(kind, 0)) for kind, label in ContactKind.choices]
+
+
+def _day_bounds(showroom: Showroom, day: date) -> tuple[datetime, datetime]:
+    return local_midnight(showroom, day), local_midnight(showroom, day + timedelta(days=1))
+
+
+def missed_follow_ups(*, showroom: Showroom, day: date, consultant: User | None = None) -> dict[int, int]:
+    """Follow-ups due and not done on `day`, per consultant id (2 queries).
+
+    A lead counts for consultant X on day D when, at the end of D, it was open and owned by X, its next
+    follow-up date — as its latest contact before D set it — was on or before D, and it had no contact on D.
+    So an overdue lead counts on every day it is left without a contact, and a lead contacted the day after
+    still counts on the day it was missed.
+
+    Computed from the history, so a past day reads the same whatever happened since:
+    1. Leads with no history event since D began: nothing has moved them, so their state now is their state
+       at the end of D, and their `next_follow_up` is the one their latest contact before D set. Counted
+       straight from the lead rows (the open-leads-by-due-date index).
+    2. Leads with an event since D began (a contact, a reassignment, a lost-lead decision, …): their state at
+       the end of D is their latest event before D ended (LeadEvent rows carry grade, status and owner after
+       the event); their due date, the next follow-up of their latest contact before D. For today these
+       are the few leads touched today; the further back D lies, the more there are.
+
+    Due dates are set by contacts; a lead that got its date otherwise (an order cancelled on D puts it back
+    in the tracker due that day, without a contact) counts from the next day on.
+    """
+    start, end = _day_bounds(showroom, day)
+    touched = LeadEvent.objects.filter(lead=OuterRef("pk"), at__gte=start)
+    untouched = Lead.objects.filter(showroom=showroom, status=LeadStatus.OPEN, next_follow_up__lte=day).filter(
+        ~Exists(touched)
+    )
+    if consultant is not None:
+        untouched = untouched.filter(owner=consultant)
+    counts: dict[int, int] = {}
+    for row in untouched.values("owner").annotate(n=Count("pk")).order_by():
+        counts[row["owner"]] = row["n"]
+
+    state_then = LeadEvent.objects.filter(lead=OuterRef("pk"), at__lt=end).order_by("-at", "-pk")
+    due_then = Contact.objects.filter(lead=OuterRef("pk"), occurred_at__lt=start).order_by("-occurred_at", "-pk")
+    touched_ids = LeadEvent.objects.filter(lead__showroom=showroom, at__gte=start).values("lead")
+    recent = (
+        Lead.objects.filter(pk__in=touched_ids)
+        .annotate(
+            status_then=Subquery(state_then.values("status")[:1]),
+            owner_then=Subquery(state_then.values("owner")[:1]),
+            due=Subquery(due_then.values("next_follow_up")[:1]),
+        )
+        .filter(status_then=LeadStatus.OPEN, due__lte=day)
+        .filter(~Exists(Contact.objects.filter(lead=OuterRef("pk"), contact_date=day)))
+    )
+    if consultant is not None:
+        recent = recent.filter(owner_then=consultant.pk)
+    for row in recent.values("owner_then").annotate(n=Count("pk")).order_by():
+        counts[row["owner_then"]] = counts.get(row["owner_then"], 0) + row["n"]
+    return counts
+
+
+def daily_report_figures(*, showroom: Showroom, day: date, consultant: User | None = None) -> dict[int, DailyFigures]:
+    """Each consultant's daily-report lines for `day`, by consultant id; one consultant's with `consultant`
+    (5 queries, whatever the number of consultants)."""
+    figures: dict[int, DailyFigures] = {}
+
+    def of(user_id: int) -> DailyFigures:
+        return figures.setdefault(user_id, DailyFigures())
+
+    visits = Visit.objects.live().filter(showroom=showroom, visit_date=day)
+    contacts = Contact.objects.filter(showroom=showroom, contact_date=day)
+    start, end = _day_bounds(showroom, day)
+    lost = LostRequest.objects.filter(
+        lead__showroom=showroom, state=LostRequest.State.APPROVED, decided_at__gte=start, decided_at__lt=end
+    )
+    if consultant is not None:
+        visits = visits.filter(consultant=consultant)
+        contacts = contacts.filter(consultant=consultant)
+        lost = lost.filter(lead__owner=consultant)
+
+    for row in (
+        visits.values("consultant").annotate(**KIND_COUNTS, with_phone=Count("pk", filter=Q(no_phone=False))).order_by()
+    ):
+        line = of(row["consultant"])
+        line.walk_ins, line.calls, line.with_phone = row["walk_ins"], row["calls"], row["with_phone"]
+        line.visitors = line.walk_ins + line.calls
+    per_kind = {kind: Count("pk", filter=Q(kind=kind)) for kind in ContactKind.values}
+    for row in (
+        contacts.values("consultant")
+        .annotate(
+            total=Count("pk"),
+            opened=Count("pk", filter=Q(grade_before="")),
+            # A contact on a lead already at O (a delivery, a callback) is not another order.
+            ordered=Count("pk", filter=Q(grade_after="O") & ~Q(grade_before="O")),
+            **{f"kind_{kind}": count for kind, count in per_kind.items()},
+        )
+        .order_by()
+    ):
+        line = of(row["consultant"])
+        line.contacts, line.new_leads, line.orders = row["total"], row["opened"], row["ordered"]
+        line.by_kind = {kind: row[f"kind_{kind}"] for kind in ContactKind.values}
+    for row in lost.values("lead__owner").annotate(n=Count("pk")).order_by():
+        of(row["lead__owner"]).lost = row["n"]
+    for user_id, n in missed_follow_ups(showroom=showroom, day=day, consultant=consultant).items():
+        of(user_id).missed_follow_ups = n
+    return figures
+
+
+def daily_report_contacts(
+    *, showroom: Showroom, day: date, consultant: User | None = None, first: int | None = None
+) -> list[Contact]:
+    """The day's contacts, each with its customer and grade before and after: the body of the daily report.
+    With `first`, only each consultant's first so many (the review's cards; the report itself lists all)."""
+    contacts = Contact.objects.filter(showroom=showroom, contact_date=day).select_related("lead")
+    if consultant is not None:
+        contacts = contacts.filter(consultant=consultant)
+    if first is not None:
+        contacts = contacts.annotate(
+            position=Window(RowNumber(), partition_by=F("consultant"), order_by=[F("occurred_at"), F("pk")])
+        ).filter(position__lte=first)
+    return list(contacts.order_by("consultant", "occurred_at", "pk"))
+
+
+@dataclass
+class ReportStatus:
+    """Where a report stands against the showroom's cut-off (codes; labels live in the templates)."""
+
+    code: str  # "signed_off", "submitted", "missing" (not submitted, cut-off passed), "pending" (not yet due)
+    cutoff_at: datetime
+    late: bool = False  # first submitted after the cut-off
+
+    @property
+    def flagged(self) -> bool:
+        return self.late or self.code == "missing"
+
+
+def daily_report_status(report: DailyReport | None, *, cutoff_at: datetime, now: datetime) -> ReportStatus:
+    """Signed off or submitted (late when first submitted after the cut-off); missing when not submitted and the
+    cut-off has passed; pending while it is still ahead."""
+    if report is not None and report.is_submitted:
+        code = "signed_off" if report.is_signed_off else "submitted"
+        return ReportStatus(code, cutoff_at, late=report.submitted_at > cutoff_at)
+    return ReportStatus("missing" if now > cutoff_at else "pending", cutoff_at)
+
+
+def daily_report_cutoff_at(showroom: Showroom, day: date, cutoff: time) -> datetime:
+    return datetime.combine(day, cutoff, tzinfo=showroom.zone)
+
+
+def daily_report_for(*, consultant: User, day: date) -> DailyReport | None:
+    return DailyReport.objects.filter(consultant=consultant, date=day).select_related("signed_off_by").first()
+
+
+@dataclass
+class ReviewCard:
+    consultant: User
+    figures: DailyFigures
+    contacts: list[Contact]
+    report: DailyReport | None
+    status: ReportStatus
+
+
+@dataclass
+class Review:
+    cards: list[ReviewCard]
+    cutoff_at: datetime
+
+
+REVIEW_CONTACTS = 20  # contacts listed per card of the review; the consultant's report lists them all
+
+
+def daily_review(*, showroom: Showroom, day: date) -> Review:
+    """Every consultant's report of the day side by side: the showroom's active consultants, and anyone
+    else with figures or a report that day (a manager who received a visitor). 11 queries."""
+    figures = daily_report_figures(showroom=showroom, day=day)
+    contacts = daily_report_contacts(showroom=showroom, day=day, first=REVIEW_CONTACTS)
+    reports = {
+        report.consultant_id: report
+        for report in DailyReport.objects.filter(showroom=showroom, date=day)
+        .select_related("signed_off_by")
+        .prefetch_related("events__by")
+    }
+    consultants = (
+        User.objects.filter(
+            Q(showroom=showroom, is_active=True, groups__in=Group.objects.filter(name=Role.CONSULTANT))
+            | Q(pk__in=[*figures, *reports])
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+    settings = report_settings_for(showroom)
+    cutoff_at = daily_report_cutoff_at(showroom, day, settings.daily_report_cutoff)
+    now = timezone.now()
+    by_consultant: dict[int, list[Contact]] = {}
+    for contact in contacts:
+        by_consultant.setdefault(contact.consultant_id, []).append(contact)
+    cards = [
+        ReviewCard(
+            consultant=user,
+            figures=figures.get(user.pk, DailyFigures()),
+            contacts=by_consultant.get(user.pk, []),
+            report=reports.get(user.pk),
+            status=daily_report_status(reports.get(user.pk), cutoff_at=cutoff_at, now=now),
+        )
+        for user in consultants
+    ]
+    return Review(cards=cards, cutoff_at=cutoff_at)
+
+
+# --- Integrity checks ---------------------------------------------------------------------------------------
+
+
+# History events that set a grade of their own besides contacts. "order_cancelled": the delivery app's
+# cancelled contract puts the lead back to the grade it had before the order.
+GRADE_SETTING_EVENTS = [
+    LeadEvent.Kind.CREATED,
+    LeadEvent.Kind.REOPENED,
+    LeadEvent.Kind.LOST_APPROVED,
+    "order_cancelled",
+]
+
+
+@dataclass(frozen=True)
+class GradeChange:
+    lead_id: int
+    customer_name: str
+    owner: str
+    at: datetime | None  # None: the lead's grade has no history event at all
+    before: str
+    after: str
+    kind: str  # a LeadEvent kind, or "" for a grade that differs from the lead's latest event
+
+    @property
+    def kind_label(self) -> str:
+        return str(LeadEvent.Kind(self.kind).label) if self.kind in LeadEvent.Kind.values else self.kind
+
+
+def grade_changes_without_contact(showroom: Showroom) -> list[GradeChange]:
+    """Grades that changed otherwise than through a contact (DOMAIN rule 3: every grade change has its contact
+    that day), looked for three ways (3 queries, at most INTEGRITY_LIMIT + 1 rows each):
+
+    1. History events that change the grade (it differs from the lead's previous event's) without being the kind
+       of event that may: a contact's event, the creation of the lead, a reopening, an approved lost request, a
+       cancelled order. (A reassignment, a lost request, a detail edit must carry the grade unchanged; a
+       "contact" event without its contact is no contact.)
+    2. Contacts that changed the grade whose history event is missing or says otherwise (another grade, another
+       moment, so possibly another day).
+    3. Leads whose grade differs from their latest history event's, or that have no history at all: a grade
+       written straight into the lead (the admin, an import, SQL) leaves no event behind.
+
+    Each query narrows to its candidates with the row's own columns before anything per row is looked up: the
+    previous event only for the few events of kinds that must not move the grade (not for every event), the
+    event of a contact through its unique index. (A window over the whole history was tried: at 1.5M events
+    the sort alone took seconds.)
+    """
+    previous = (
+        LeadEvent.objects.filter(lead=OuterRef("lead"))
+        .filter(Q(at__lt=OuterRef("at")) | Q(at=OuterRef("at"), pk__lt=OuterRef("pk")))
+        .order_by("-at", "-pk")
+        .values("grade")[:1]
+    )
+    events = (
+        LeadEvent.objects.filter(lead__showroom=showroom)
+        .exclude(kind__in=GRADE_SETTING_EVENTS)
+        .exclude(kind=LeadEvent.Kind.CONTACT, contact__isnull=False)
+        .annotate(previous_grade=Subquery(previous))
+        .filter(previous_grade__isnull=False)
+        .exclude(previous_grade=F("grade"))
+        .values("lead", "lead__customer_name", *_names("lead__owner"), "at", "previous_grade", "grade", "kind")
+        .order_by("-at", "-pk")[: INTEGRITY_LIMIT + 1]
+    )
+    changes = [
+        GradeChange(
+            row["lead"],
+            row["lead__customer_name"],
+            _person(row, "lead__owner"),
+            row["at"],
+            row["previous_grade"],
+            row["grade"],
+            row["kind"],
+        )
+        for row in events
+    ]
+    its_event = LeadEvent.objects.filter(
+        contact=OuterRef("pk"), grade=OuterRef("grade_after"), at=OuterRef("occurred_at")
+    )
+    contacts = (
+        Contact.objects.filter(showroom=showroom)
+        .exclude(grade_before="")  # opens the lead: no grade before it to change
+        .exclude(grade_before=F("grade_after"))
+        .filter(~Exists(its_event))
+        .values("lead", "lead__customer_name", *_names("lead__owner"), "occurred_at", "grade_before", "grade_after")
+        .order_by("-occurred_at", "-pk")[: INTEGRITY_LIMIT + 1]
+    )
+    changes += [
+        GradeChange(
+            row["lead"],
+            row["lead__customer_name"],
+            _person(row, "lead__owner"),
+            row["occurred_at"],
+            row["grade_before"],
+            row["grade_after"],
+            LeadEvent.Kind.CONTACT,
+        )
+        for row in contacts
+    ]
+    latest = LeadEvent.objects.filter(lead=OuterRef("pk")).order_by("-at", "-pk").values("grade")[:1]
+    leads = (
+        Lead.objects.filter(showroom=showroom)
+        .annotate(history_grade=Subquery(latest))
+        .filter(Q(history_grade__isnull=True) | ~Q(history_grade=F("grade")))
+        .values("pk", "customer_name", *_names("owner"), "history_grade", "grade")
+        .order_by("-pk")[: INTEGRITY_LIMIT + 1]
+    )
+    changes += [
+        GradeChange(
+            row["pk"], row["customer_name"], _person(row, "owner"), None, row["history_grade"] or "", row["grade"], ""
+        )
+        for row in leads
+    ]
+    return changes
+
+
+def entries_with_phone_without_lead(showroom: Showroom) -> list[Visit]:
+    """Register entries (not deleted) with a phone number that no contact of a lead points to: every such entry
+    feeds the lead tracker (DOMAIN rule 2), so none should exist. 1 query, at most INTEGRITY_LIMIT + 1 rows."""
+    return list(
+        Visit.objects.live()
+        .filter(showroom=showroom, no_phone=False, contact__isnull=True)
+        .select_related("consultant")
+        .order_by("-visit_date", "-number")[: INTEGRITY_LIMIT + 1]
+    )
+
+
+def orders_without_delivery(showroom: Showroom, *, days: int, now: datetime | None = None) -> list[Lead]:
+    """Ordered leads whose order (the first contact that moved the lead to O) is more than `days` days old and
+    that show no delivery yet (no contact of kind delivery), or that are ordered without any order contact.
+    1 query, at most INTEGRITY_LIMIT + 1 rows.
+
+    Until the delivery app lands this is the nearest honest reading of "an order without a contract after
+    N days"; once it does, this check should read its contracts and deliveries instead of contacts.
+    """
+    now = now or timezone.now()
+    ordered_at = (
+        Contact.objects.filter(lead=OuterRef("pk"), grade_after="O").order_by("occurred_at").values("occurred_at")[:1]
+    )
+    delivered = Contact.objects.filter(lead=OuterRef("pk"), kind=ContactKind.DELIVERY)
+    return list(
+        Lead.objects.filter(showroom=showroom, status=LeadStatus.ORDERED)
+        .annotate(ordered_at=Subquery(ordered_at))
+        .filter(Q(ordered_at__lt=now - timedelta(days=days)) | Q(ordered_at__isnull=True))
+        .filter(~Exists(delivered))
+        .select_related("owner")
+        .order_by(F("ordered_at").asc(nulls_first=True), "pk")[: INTEGRITY_LIMIT + 1]
+    )

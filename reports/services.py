@@ -1,0 +1,152 @@
+"""Writes to the daily sales report: the consultant's remarks and submission, the manager's comment (主管指示),
+sign-off and reopening. Like the register's day: a signed-off report is locked until reopened with a reason."""
+
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dealer_crm.core.clock import showroom_today
+from dealer_crm.core.models import User
+
+from .models import DailyReport, DailyReportEvent
+
+
+class StaleReportError(Exception):
+    """Someone saved the report after this page was opened; their change must not be overwritten."""
+
+
+def _lock_report(*, consultant: User, day: date) -> DailyReport:
+    """The consultant's row for the day, created if missing and locked until the transaction ends."""
+    DailyReport.objects.get_or_create(consultant=consultant, date=day, defaults={"showroom_id": consultant.showroom_id})
+    return DailyReport.objects.select_for_update().get(consultant=consultant, date=day)
+
+
+def _refuse_if_signed_off(report: DailyReport) -> None:
+    if report.is_signed_off:
+        raise ValidationError(
+            _("The daily report of %(date)s is signed off; ask the manager to reopen it.")
+            % {"date": report.date.isoformat()},
+            code="signed_off",
+        )
+
+
+def _refuse_stale(report: DailyReport, expected_version: int | None) -> None:
+    if expected_version is not None and report.version != expected_version:
+        raise StaleReportError
+
+
+def _require_reviewer(by: User, consultant: User) -> None:
+    if not by.has_perm("reports.review_dailyreport") or by.showroom_id is None:
+        raise PermissionDenied
+    if consultant.showroom_id != by.showroom_id:
+        raise PermissionDenied
+
+
+def _save(report: DailyReport, fields: list[str], *, now) -> None:
+    """Write the changed fields and move the version on (the row is locked: no one else writes meanwhile)."""
+    DailyReport.objects.filter(pk=report.pk).update(
+        **{name: getattr(report, name) for name in fields}, version=F("version") + 1, updated_at=now
+    )
+    report.version += 1
+
+
+@transaction.atomic
+def daily_report_submit(
+    *, consultant: User, day: date, remarks: str, expected_version: int | None = None
+) -> DailyReport:
+    """The consultant submits their report of `day` with their remarks (again, to correct them, until the
+    manager signs it off). The first submission's time is kept: it is what the cut-off is measured against.
+
+    1. Refuse a consultant without a showroom and a day still ahead.
+    2. Lock the day's row (created on first use), refuse a signed-off or stale one.
+    3. Save the remarks, the submission time if first, and a history line.
+    """
+    if consultant.showroom_id is None:
+        raise PermissionDenied
+    if day > showroom_today(consultant.showroom):
+        raise ValidationError(_("A day that has not come yet cannot be reported."), code="future")
+    report = _lock_report(consultant=consultant, day=day)
+    _refuse_if_signed_off(report)
+    _refuse_stale(report, expected_version)
+    now = timezone.now()
+    first = report.submitted_at is None
+    report.remarks = remarks.strip()
+    if first:
+        report.submitted_at = now
+    _save(report, ["remarks", "submitted_at"], now=now)
+    DailyReportEvent.objects.create(
+        report=report,
+        action=DailyReportEvent.Action.SUBMITTED if first else DailyReportEvent.Action.CORRECTED,
+        by=consultant,
+        at=now,
+        text=report.remarks,
+    )
+    return report
+
+
+@transaction.atomic
+def daily_report_comment(
+    *, consultant: User, day: date, by: User, comment: str, expected_version: int | None = None
+) -> DailyReport:
+    """The manager's instructions (主管指示) on a consultant's report; possible before it is submitted
+    (to ask for it), not after it is signed off. The latest comment is shown; each is kept in the history."""
+    _require_reviewer(by, consultant)
+    report = _lock_report(consultant=consultant, day=day)
+    _refuse_if_signed_off(report)
+    _refuse_stale(report, expected_version)
+    comment = comment.strip()
+    if comment == report.manager_comment:
+        return report
+    now = timezone.now()
+    report.manager_comment = comment
+    _save(report, ["manager_comment"], now=now)
+    DailyReportEvent.objects.create(
+        report=report, action=DailyReportEvent.Action.COMMENTED, by=by, at=now, text=comment
+    )
+    return report
+
+
+@transaction.atomic
+def daily_report_sign_off(*, consultant: User, day: date, by: User, comment: str | None = None) -> DailyReport:
+    """The manager accepts a submitted report, with their comment if one is given; it locks (remarks and comment).
+    Signing off twice signs off once."""
+    _require_reviewer(by, consultant)
+    report = _lock_report(consultant=consultant, day=day)
+    if report.is_signed_off:
+        return report
+    if not report.is_submitted:
+        raise ValidationError(_("This report has not been submitted yet."), code="not_submitted")
+    now = timezone.now()
+    fields = ["signed_off_at", "signed_off_by"]
+    if comment is not None and comment.strip() != report.manager_comment:
+        report.manager_comment = comment.strip()
+        fields.append("manager_comment")
+        DailyReportEvent.objects.create(
+            report=report, action=DailyReportEvent.Action.COMMENTED, by=by, at=now, text=report.manager_comment
+        )
+    report.signed_off_at, report.signed_off_by = now, by
+    _save(report, fields, now=now)
+    DailyReportEvent.objects.create(report=report, action=DailyReportEvent.Action.SIGNED_OFF, by=by, at=now)
+    return report
+
+
+@transaction.atomic
+def daily_report_reopen(*, consultant: User, day: date, by: User, reason: str) -> DailyReport:
+    """Unlock a signed-off report for corrections; the reason stays in its history."""
+    _require_reviewer(by, consultant)
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Say why the report is reopened.")]})
+    report = _lock_report(consultant=consultant, day=day)
+    if not report.is_signed_off:
+        return report
+    now = timezone.now()
+    report.signed_off_at, report.signed_off_by = None, None
+    _save(report, ["signed_off_at", "signed_off_by"], now=now)
+    DailyReportEvent.objects.create(
+        report=report, action=DailyReportEvent.Action.REOPENED, by=by, at=now, text=reason.strip()
+    )
+    return report
