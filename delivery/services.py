@@ -210,6 +210,7 @@ def contract_sign(*, lead: Lead, by: User, **fields) -> Contract:
             occurred_at=timezone.now(),
             grade_after="O",
             summary=f"{contract.number} {contract.car_model}",
+            expected_version=lead.version,
         )
     _save_contract(contract)
     _card_open(contract=contract, by=by)

@@ -18,10 +18,10 @@ from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
 from dealer_crm.core.clock import showroom_date_of, showroom_today
+from dealer_crm.core.forms import add_service_errors
 from dealer_crm.core.models import InformationSource
 from dealer_crm.core.pagination import CappedPaginator
 from leads.access import get_lead_for
-from leads.lead_forms import add_service_errors
 from leads.models import Gender
 
 from . import selectors, services

@@ -1,3 +1,4 @@
+import copy
 from datetime import datetime
 
 from crispy_forms.helper import FormHelper
@@ -8,11 +9,13 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from dealer_crm.core.clock import showroom_now
+from dealer_crm.core.forms import add_service_errors
 from dealer_crm.core.models import CarModel, District, InformationSource, User
-from dealer_crm.core.phones import normalize_phone
+from dealer_crm.core.versioning import VersionedFormMixin
 from dealer_crm.core.widgets import DatePicker, TimePicker
 
 from .models import Grade, Visit
+from .services import VISIT_FIELDS, visit_check
 
 # The service speaks in model fields; the form asks for a date and two times. Errors map back.
 SERVICE_TO_FORM_FIELD = {"arrived_at": "arrival_time", "left_at": "departure_time"}
@@ -33,13 +36,13 @@ def arrival_shortcuts() -> str:
     )
 
 
-class VisitForm(forms.ModelForm):
-    """Quick entry of a walk-in or call, built to be finished on a phone in well under a minute."""
+class VisitForm(VersionedFormMixin, forms.ModelForm):
+    """Quick entry of a walk-in or call, built to be finished on a phone in well under a minute. Every rule is
+    checked in one pass: what the form cannot read is said next to its field, the register's rules over the rest."""
 
     visit_date = forms.DateField(label=_("Date"), widget=DatePicker())
     arrival_time = forms.TimeField(label=_("Arrival / call start"), widget=TimePicker())
     departure_time = forms.TimeField(label=_("Departure / call end"), widget=TimePicker())
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Visit
@@ -88,6 +91,8 @@ class VisitForm(forms.ModelForm):
             # The consultant is the logged-in user; only a manager enters visits for someone else.
             del self.fields["consultant"]
 
+        if self.instance.pk is None:
+            del self.fields["version"]  # a new entry has nothing to be stale against
         if not self.is_bound and self.instance.pk is None:
             now = showroom_now(showroom)
             self.initial.setdefault("visit_date", now.date())
@@ -130,21 +135,32 @@ class VisitForm(forms.ModelForm):
             "summary",
             "remarks",
             *(["consultant"] if "consultant" in self.fields else []),
-            "version",
+            *(["version"] if "version" in self.fields else []),
         )
-
-    def clean_phone(self):
-        phone = self.cleaned_data.get("phone", "").strip()
-        return normalize_phone(phone) if phone else ""
 
     def clean(self):
         cleaned = super().clean()
         day, arrival, departure = (cleaned.get(k) for k in ("visit_date", "arrival_time", "departure_time"))
-        if day and arrival and departure:
-            zone = self.user.showroom.zone
+        zone = self.user.showroom.zone
+        if day and arrival:
             cleaned["arrived_at"] = datetime.combine(day, arrival, tzinfo=zone)
+        if day and departure:
             cleaned["left_at"] = datetime.combine(day, departure, tzinfo=zone)
+        self._check_register_rules(day)
         return cleaned
+
+    def _check_register_rules(self, day) -> None:
+        """The service's rules over whatever the form could read, so their errors come with the form's own."""
+        if self.instance.pk:
+            visit = copy.copy(self.instance)
+        else:
+            visit = Visit(showroom=self.user.showroom, visit_date=day, created_by=self.user)
+        fields = self.service_fields()
+        for name, value in fields.items():
+            setattr(visit, name, value)
+        errors = visit_check(visit, unknown=set(VISIT_FIELDS) - set(fields))
+        if errors:
+            add_service_errors(self, ValidationError(errors), SERVICE_TO_FORM_FIELD)
 
     def _post_clean(self):
         # The service validates the entry as a whole (it knows the day, the clock and the showroom);
@@ -152,20 +168,12 @@ class VisitForm(forms.ModelForm):
         pass
 
     def service_fields(self) -> dict:
-        fields = {name: self.cleaned_data[name] for name in self.Meta.fields if name in self.cleaned_data}
-        fields["arrived_at"] = self.cleaned_data["arrived_at"]
-        fields["left_at"] = self.cleaned_data["left_at"]
-        fields.setdefault("consultant", self.user)
+        """The entry's fields as the form could read them (all of them once the form is valid)."""
+        names = [*self.Meta.fields, "arrived_at", "left_at"]
+        fields = {name: self.cleaned_data[name] for name in names if name in self.cleaned_data}
+        if "consultant" not in self.fields:
+            fields["consultant"] = self.user
         return fields
-
-    def add_service_errors(self, error: ValidationError) -> None:
-        """Put each of the service's errors next to the field the user typed it in."""
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for field, messages in error.message_dict.items():
-            target = SERVICE_TO_FORM_FIELD.get(field, field)
-            self.add_error(target if target in self.fields else None, messages)
 
 
 class ReasonForm(forms.Form):

@@ -6,7 +6,6 @@ from crispy_forms.bootstrap import InlineRadios
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Div, Field, Layout, Row
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.html import format_html
 from django.utils.text import capfirst
@@ -14,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dealer_crm.core.clock import showroom_now
 from dealer_crm.core.models import CarModel, District, Role, User
+from dealer_crm.core.versioning import VersionedFormMixin
 from dealer_crm.core.widgets import DatePicker, TimePicker
 
 from .lead_services import H_SIGNALS, LEAD_DETAIL_FIELDS, grade_suggest
@@ -22,16 +22,6 @@ from .models import VISIT_GRADES, Contact, ContactKind, Grade, Lead, LostReason,
 # The service speaks of the moment of the contact; the form asks for a date and a time.
 CONTACT_SERVICE_TO_FORM_FIELD = {"occurred_at": "contact_time"}
 FACTOR_FIELDS = ("has_need", "has_decision_power", "has_purchasing_power", "expected_purchase_date")
-
-
-def add_service_errors(form: forms.Form, error: ValidationError, field_map: dict[str, str] | None = None) -> None:
-    """Put each of the service's errors next to the field the user typed it in (unknown keys: top of the form)."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, messages in error.message_dict.items():
-        target = (field_map or {}).get(field, field)
-        form.add_error(target if target in form.fields else None, messages)
 
 
 def section_heading(title: str) -> str:
@@ -73,12 +63,11 @@ class GradeInputsForm(forms.Form):
         )
 
 
-class ContactForm(GradeInputsForm, forms.ModelForm):
+class ContactForm(VersionedFormMixin, GradeInputsForm, forms.ModelForm):
     """Record a contact (one line of the daily report) and what it taught about the customer."""
 
     contact_date = forms.DateField(label=_("Date"), widget=DatePicker())
     contact_time = forms.TimeField(label=_("Time"), widget=TimePicker())
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Contact
@@ -191,10 +180,8 @@ class ContactForm(GradeInputsForm, forms.ModelForm):
         }
 
 
-class LeadDetailsForm(forms.ModelForm):
+class LeadDetailsForm(VersionedFormMixin, forms.ModelForm):
     """What we know of the customer. The grade is not here: it changes only through a recorded contact."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Lead

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from dealer_crm.core.clock import showroom_date_of, showroom_today
 from dealer_crm.core.models import CarModel, Showroom, User
+from dealer_crm.core.versioning import save_with_version
 
 from .models import (
     OPEN_GRADES,
@@ -31,10 +32,6 @@ from .models import (
 
 # A register entry without a grade still makes a lead: the lowest open grade until a contact says more.
 DEFAULT_GRADE = "C"
-
-
-class StaleLeadError(Exception):
-    """The lead was saved by someone else after this form was opened."""
 
 
 def follow_up_default(*, showroom: Showroom, grade: str, after: date) -> date | None:
@@ -179,6 +176,7 @@ def _contact_from_visit(lead: Lead, visit: Visit, kind: str, grade: str, *, open
         summary=visit.summary,
         grade_after=grade,
         visit=visit,
+        expected_version=lead.version,
     )
 
 
@@ -198,7 +196,7 @@ def contact_record(
     late_reason: str = "",
     suggested_grade: str = "",
     grade_reason: str = "",
-    expected_version: int | None = None,
+    expected_version: int,
     visit: Visit | None = None,
     model_driven: CarModel | None = None,
     licence_number: str = "",
@@ -265,18 +263,14 @@ def contact_record(
     grade_before = "" if opens_lead else lead.grade
     status = LeadStatus.ORDERED if grade_after == "O" else LeadStatus.OPEN
     last_contact = max(lead.last_contact_at, occurred_at) if lead.last_contact_at else occurred_at
-    version_filter = {"version": expected_version} if expected_version is not None else {}
-    updated = Lead.objects.filter(pk=lead.pk, status=LeadStatus.OPEN, **version_filter).update(
-        grade=grade_after,
-        status=status,
-        last_contact_at=last_contact,
-        next_follow_up=next_follow_up,
-        version=F("version") + 1,
+    lead.grade, lead.status, lead.next_follow_up = grade_after, status, next_follow_up
+    lead.last_contact_at = last_contact
+    save_with_version(
+        lead,
+        fields=["grade", "status", "last_contact_at", "next_follow_up"],
+        expected_version=expected_version,
         updated_at=timezone.now(),
     )
-    if updated != 1:
-        raise StaleLeadError
-    lead.refresh_from_db()
 
     contact = Contact.objects.create(
         lead=lead,
@@ -416,12 +410,7 @@ def lead_update_details(*, lead: Lead, by: User, expected_version: int, car_mode
         if old != value:
             changes[name] = [str(old) if old is not None else None, str(value) if value is not None else None]
             setattr(lead, name, value)
-    updated = Lead.objects.filter(pk=lead.pk, version=expected_version).update(
-        **fields, version=F("version") + 1, updated_at=timezone.now()
-    )
-    if updated != 1:
-        raise StaleLeadError
-    lead.version = expected_version + 1
+    save_with_version(lead, fields=fields, expected_version=expected_version, updated_at=timezone.now())
     if car_models is not None:
         lead.car_models.set(car_models)
     if changes:

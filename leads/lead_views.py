@@ -19,7 +19,9 @@ from django.views.generic import FormView
 from django_filters.views import FilterView
 
 from dealer_crm.core.clock import showroom_today
+from dealer_crm.core.forms import add_service_errors
 from dealer_crm.core.pagination import CappedPaginator
+from dealer_crm.core.versioning import StaleError, form_conflict
 
 from .access import get_lead_for, require_lead_manager
 from .lead_filters import LeadFilter
@@ -34,7 +36,6 @@ from .lead_forms import (
     PeriodForm,
     ReassignAllForm,
     ReassignForm,
-    add_service_errors,
 )
 from .lead_selectors import (
     can_edit_lead,
@@ -47,7 +48,6 @@ from .lead_selectors import (
     tracker_rows,
 )
 from .lead_services import (
-    StaleLeadError,
     clash_resolve,
     contact_record,
     grade_suggest,
@@ -60,17 +60,7 @@ from .models import OPEN_GRADES, Channel, ContactKind, Lead, LeadEvent, LeadStat
 
 
 def _stale_lead(form, lead: Lead) -> None:
-    """Refuse a save made on an outdated page, keeping the input. Saving again on purpose then overwrites
-    knowingly: the form now carries the version just seen."""
-    form.add_error(
-        None,
-        _(
-            "Someone else saved this lead while you were working on it. Your input is kept below; "
-            "open the lead in a new tab to see what changed, then save again."
-        ),
-    )
-    form.data = form.data.copy()
-    form.data["version"] = str(Lead.objects.values_list("version", flat=True).get(pk=lead.pk))
+    form_conflict(form, current_version=Lead.objects.values_list("version", flat=True).get(pk=lead.pk))
 
 
 def _next_or(request, fallback: str) -> str:
@@ -252,16 +242,15 @@ class LeadUpdateView(LeadFormMixin, FormView):
         return {**super().get_form_kwargs(), "instance": self.lead}
 
     def form_valid(self, form):
-        expected_version = form.cleaned_data.get("version") or self.lead.version
         try:
             lead_update_details(
                 lead=self.fresh_lead(),
                 by=self.request.user,
-                expected_version=expected_version,
+                expected_version=form.cleaned_data["version"],
                 car_models=form.cleaned_data["car_models"],
                 **form.service_fields(),
             )
-        except StaleLeadError:
+        except StaleError:
             _stale_lead(form, self.lead)
             return self.form_invalid(form)
         messages.success(self.request, _("Lead details saved."))
@@ -323,7 +312,7 @@ class ContactCreateView(LeadFormMixin, FormView):
                 lead = lead_update_details(
                     lead=self.fresh_lead(),
                     by=self.request.user,
-                    expected_version=data.get("version") or self.lead.version,
+                    expected_version=data["version"],
                     **form.detail_fields(),
                 )
                 contact = contact_record(
@@ -336,7 +325,7 @@ class ContactCreateView(LeadFormMixin, FormView):
         except ValidationError as error:
             add_service_errors(form, error, CONTACT_SERVICE_TO_FORM_FIELD)
             return self.form_invalid(form)
-        except StaleLeadError:
+        except StaleError:
             _stale_lead(form, self.lead)
             return self.form_invalid(form)
         if contact.next_follow_up:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from dealer_crm.core.models import CarModel, District, InformationSource, Showroom
+from dealer_crm.core.versioning import Versioned
 
 
 class VisitKind(models.TextChoices):
@@ -44,7 +45,7 @@ class VisitQuerySet(models.QuerySet):
         return self.filter(deleted_at__isnull=True)
 
 
-class Visit(models.Model):
+class Visit(Versioned):
     """One line of the visitor register: a walk-in or a phone call, entered right after it ended."""
 
     showroom = models.ForeignKey(Showroom, verbose_name=_("showroom"), on_delete=models.PROTECT, related_name="visits")
@@ -88,8 +89,6 @@ class Visit(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # Optimistic lock: every save must name the version it started from (see services.visit_update).
-    version = models.PositiveIntegerField(default=1)
     deleted_at = models.DateTimeField(null=True, blank=True)
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -241,7 +240,7 @@ class Channel(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Lead(models.Model):
+class Lead(Versioned):
     """An intent customer (意向客户): one phone number, owned by one consultant, followed up until ordered or lost."""
 
     showroom = models.ForeignKey(Showroom, verbose_name=_("showroom"), on_delete=models.PROTECT, related_name="leads")
@@ -271,7 +270,6 @@ class Lead(models.Model):
     next_follow_up = models.DateField(_("next follow-up"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("lead")

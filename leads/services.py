@@ -1,5 +1,6 @@
 """Writes to the visitor register. Views, admin, commands and tests all go through these functions."""
 
+from collections.abc import Collection
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 from dealer_crm.core.clock import showroom_date_of
 from dealer_crm.core.models import Showroom, User
 from dealer_crm.core.phones import normalize_phone
+from dealer_crm.core.versioning import save_with_version
 
 from .lead_services import lead_attach_visit
 from .models import RegisterDay, RegisterDayEvent, Visit, VisitRevision
@@ -38,19 +40,34 @@ VISIT_FIELDS = (
 CLOCK_SKEW = timedelta(minutes=2)
 
 
-class StaleVisitError(Exception):
-    """Someone else saved the entry after this editor opened it; their change must not be overwritten."""
+def visit_check(visit: Visit, *, unknown: Collection[str] = ()) -> dict[str, list[str]]:
+    """Every rule of a register entry at once, keyed by field so a form shows each next to its field; empty when
+    the entry may be saved. Normalises the phone on `visit` on the way.
 
-
-def _validate_visit(visit: Visit, *, now: datetime) -> None:
-    """The register's rules, raised as one ValidationError keyed by field so forms show each next to its field."""
+    `unknown`: fields the user filled in but the form could not read. The rules that need them wait (the form
+    already says what is wrong there), so a partly readable form still shows every other problem in one pass.
+    """
     errors: dict[str, list[str]] = {}
+    unknown = set(unknown)
+    if visit.phone and "phone" not in unknown:
+        try:
+            visit.phone = normalize_phone(visit.phone)
+        except ValidationError as exc:
+            errors["phone"] = exc.messages
+            unknown.add("phone")
     try:
-        visit.full_clean(exclude=["number", "created_by", "showroom", "visit_date"], validate_constraints=False)
+        visit.full_clean(
+            exclude=["number", "created_by", "showroom", "visit_date", *unknown], validate_constraints=False
+        )
     except ValidationError as exc:
-        errors.update(exc.message_dict)
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
 
-    if visit.arrived_at and visit.left_at:
+    def known(*fields: str) -> bool:
+        return unknown.isdisjoint(fields)
+
+    if known("arrived_at", "left_at") and visit.arrived_at and visit.left_at:
+        now = timezone.now()
         if visit.left_at <= visit.arrived_at:
             errors.setdefault("left_at", []).append(_("Departure must be after arrival."))
         if visit.left_at > now + CLOCK_SKEW:
@@ -60,29 +77,25 @@ def _validate_visit(visit: Visit, *, now: datetime) -> None:
         if showroom_date_of(visit.showroom, visit.left_at) != visit.visit_date:
             errors.setdefault("left_at", []).append(_("Arrival and departure must be on the same day."))
 
-    if visit.phone and visit.no_phone:
-        errors.setdefault("no_phone", []).append(_("Untick “left no phone” or clear the phone number."))
-    if not visit.phone and not visit.no_phone:
-        errors.setdefault("phone", []).append(_("Enter the phone number, or tick “left no phone”."))
-    if visit.grade and not visit.phone:
+    if known("phone", "no_phone"):
+        if visit.phone and visit.no_phone:
+            errors.setdefault("no_phone", []).append(_("Untick “left no phone” or clear the phone number."))
+        if not visit.phone and not visit.no_phone:
+            errors.setdefault("phone", []).append(_("Enter the phone number, or tick “left no phone”."))
+    if known("grade", "phone") and visit.grade and not visit.phone:
         errors.setdefault("grade", []).append(_("Only a customer who left a phone number can be graded."))
 
-    if visit.consultant_id and visit.consultant.showroom_id != visit.showroom_id:
+    if known("consultant") and visit.consultant_id and visit.consultant.showroom_id != visit.showroom_id:
         errors.setdefault("consultant", []).append(_("This consultant does not work in this showroom."))
-    if visit.district_id and visit.district.showroom_id != visit.showroom_id:
+    if known("district") and visit.district_id and visit.district.showroom_id != visit.showroom_id:
         errors.setdefault("district", []).append(_("This district belongs to another showroom."))
+    return errors
+
+
+def _validate_visit(visit: Visit) -> None:
+    errors = visit_check(visit)
     if errors:
         raise ValidationError(errors)
-
-
-def _normalized(fields: dict) -> dict:
-    fields = dict(fields)
-    if fields.get("phone"):
-        try:
-            fields["phone"] = normalize_phone(fields["phone"])
-        except ValidationError as exc:
-            raise ValidationError({"phone": exc.messages}) from exc
-    return fields
 
 
 def _lock_day(showroom: Showroom, day: date) -> RegisterDay:
@@ -115,14 +128,14 @@ def revision_value(visit: Visit, field: str):
 def visit_register(*, showroom: Showroom, created_by: User, visit_date: date, **fields) -> Visit:
     """Log a walk-in or call in the showroom's register.
 
-    1. Normalise the phone and check every rule (ValidationError keyed by field).
+    1. Normalise the phone and check every rule, all at once (ValidationError keyed by field).
     2. Lock the day's register row, refuse a signed-off day, take the next running number.
     3. Save the entry and its first history line.
     4. A customer who left a phone number feeds the lead tracker (see lead_services.lead_attach_visit).
     """
-    visit = Visit(showroom=showroom, visit_date=visit_date, created_by=created_by, **_normalized(fields))
+    visit = Visit(showroom=showroom, visit_date=visit_date, created_by=created_by, **fields)
     now = timezone.now()
-    _validate_visit(visit, now=now)
+    _validate_visit(visit)
 
     day = _lock_day(showroom, visit_date)
     _refuse_if_signed_off(day)
@@ -147,25 +160,20 @@ def visit_update(*, visit: Visit, editor: User, expected_version: int, **fields)
     """Change an entry, refusing when someone saved it after `expected_version` was read.
 
     The write is a conditional UPDATE on the version, so of two simultaneous saves exactly one wins
-    and the other gets StaleVisitError with nothing written.
+    and the other gets StaleError with nothing written.
     """
     day = _lock_day(visit.showroom, visit.visit_date)
     _refuse_if_signed_off(day)
 
     before = {field: revision_value(visit, field) for field in VISIT_FIELDS}
-    for field, value in _normalized(fields).items():
+    for field, value in fields.items():
         setattr(visit, field, value)
     now = timezone.now()
-    _validate_visit(visit, now=now)
+    _validate_visit(visit)
     after = {field: revision_value(visit, field) for field in VISIT_FIELDS}
     changes = {field: [before[field], after[field]] for field in VISIT_FIELDS if before[field] != after[field]}
 
-    updated = Visit.objects.filter(pk=visit.pk, version=expected_version, deleted_at__isnull=True).update(
-        **{field: getattr(visit, field) for field in VISIT_FIELDS}, version=F("version") + 1, updated_at=now
-    )
-    if updated != 1:
-        raise StaleVisitError
-    visit.version = expected_version + 1
+    save_with_version(visit, fields=VISIT_FIELDS, expected_version=expected_version, updated_at=now)
     if changes:
         VisitRevision.objects.create(
             visit=visit, action=VisitRevision.Action.UPDATED, changed_by=editor, changed_at=now, changes=changes
@@ -183,7 +191,10 @@ def visit_delete(*, visit: Visit, by: User, reason: str) -> None:
     day = _lock_day(visit.showroom, visit.visit_date)
     _refuse_if_signed_off(day)
     now = timezone.now()
-    Visit.objects.filter(pk=visit.pk).update(deleted_at=now, deleted_by=by, delete_reason=reason, updated_at=now)
+    # The version moves on: an edit opened before the deletion cannot bring the entry back.
+    Visit.objects.filter(pk=visit.pk).update(
+        deleted_at=now, deleted_by=by, delete_reason=reason, updated_at=now, version=F("version") + 1
+    )
     VisitRevision.objects.create(
         visit=visit, action=VisitRevision.Action.DELETED, changed_by=by, changed_at=now, reason=reason
     )

@@ -13,13 +13,15 @@ from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 
 from dealer_crm.core.clock import showroom_today
+from dealer_crm.core.forms import add_service_errors
 from dealer_crm.core.pagination import CappedPaginator
 from dealer_crm.core.phones import mask_phone, normalize_phone
+from dealer_crm.core.versioning import StaleError, form_conflict
 
 from . import selectors, services
 from .access import get_visit_for, require_register_manager
 from .filters import VisitFilter
-from .forms import ReasonForm, VisitForm
+from .forms import SERVICE_TO_FORM_FIELD, ReasonForm, VisitForm
 from .models import Visit
 
 
@@ -84,7 +86,7 @@ class VisitCreateView(VisitFormMixin, FormView):
                 **fields,
             )
         except ValidationError as error:
-            form.add_service_errors(error)
+            add_service_errors(form, error, SERVICE_TO_FORM_FIELD)
             return self.form_invalid(form)
         messages.success(
             self.request,
@@ -109,26 +111,19 @@ class VisitUpdateView(VisitFormMixin, FormView):
         return super().get_context_data(visit=self.visit, **kwargs)
 
     def form_valid(self, form):
-        expected_version = form.cleaned_data.get("version") or self.visit.version
         fresh = get_visit_for(self.request.user, self.visit.pk, write=True)
         try:
             services.visit_update(
-                visit=fresh, editor=self.request.user, expected_version=expected_version, **form.service_fields()
+                visit=fresh,
+                editor=self.request.user,
+                expected_version=form.cleaned_data["version"],
+                **form.service_fields(),
             )
         except ValidationError as error:
-            form.add_service_errors(error)
+            add_service_errors(form, error, SERVICE_TO_FORM_FIELD)
             return self.form_invalid(form)
-        except services.StaleVisitError:
-            form.add_error(
-                None,
-                _(
-                    "Someone else saved this entry while you were editing it. Your input is kept below; "
-                    "open the entry in a new tab to see their version, then save again."
-                ),
-            )
-            # Saving again on purpose overwrites knowingly: the form now carries the version just seen.
-            form.data = form.data.copy()
-            form.data["version"] = str(Visit.objects.values_list("version", flat=True).get(pk=self.visit.pk))
+        except StaleError:
+            form_conflict(form, current_version=Visit.objects.values_list("version", flat=True).get(pk=self.visit.pk))
             return self.form_invalid(form)
         messages.success(self.request, _("Entry saved."))
         return redirect("leads:visit_detail", pk=self.visit.pk)

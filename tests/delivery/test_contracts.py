@@ -243,7 +243,14 @@ def test_cancelling_puts_the_lead_back_in_the_tracker_with_its_grade_and_history
         "open",
     )
     # In the tracker again: a contact may be recorded.
-    contact_record(lead=lead, by=consultant, kind="phone_call", occurred_at=CURRENT_TIME, grade_after="B")
+    contact_record(
+        lead=lead,
+        by=consultant,
+        kind="phone_call",
+        occurred_at=CURRENT_TIME,
+        grade_after="B",
+        expected_version=lead.version,
+    )
 
 
 def test_cancelling_frees_the_booked_slot(frozen_clock, signed, book, manager):

@@ -94,10 +94,16 @@ def fill_the_month(showroom, consultants, today):
                     model_driven=car,
                     licence_number="110101199001011234",
                     agreement_signed=True,
+                    expected_version=lead.version,
                 )
                 if n % 2:
                     contact_record(
-                        lead=lead, by=who, kind="order", occurred_at=when + timedelta(days=1), grade_after="O"
+                        lead=lead,
+                        by=who,
+                        kind="order",
+                        occurred_at=when + timedelta(days=1),
+                        grade_after="O",
+                        expected_version=lead.version,
                     )
 
 

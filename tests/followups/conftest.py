@@ -52,7 +52,13 @@ def record_contact():
     def record(lead: Lead, *, grade: str, kind: str = "phone_call", **fields):
         lead.refresh_from_db()
         return contact_record(
-            lead=lead, by=lead.owner, kind=kind, occurred_at=timezone.now(), grade_after=grade, **fields
+            lead=lead,
+            by=lead.owner,
+            kind=kind,
+            occurred_at=timezone.now(),
+            grade_after=grade,
+            expected_version=lead.version,
+            **fields,
         )
 
     return record

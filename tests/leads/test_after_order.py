@@ -13,7 +13,9 @@ from tests.conftest import CURRENT_TIME, TODAY
 
 
 def order(lead, by):
-    return contact_record(lead=lead, by=by, kind="order", occurred_at=CURRENT_TIME, grade_after="O")
+    return contact_record(
+        lead=lead, by=by, kind="order", occurred_at=CURRENT_TIME, grade_after="O", expected_version=lead.version
+    )
 
 
 @pytest.mark.parametrize("kind", ["delivery", "callback"])

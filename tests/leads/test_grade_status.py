@@ -58,7 +58,10 @@ class History:
 
     def contact(self, when: datetime, consultant, n: int, grade: str, kind: str = "phone_call") -> None:
         self.clock.move_to(when)
-        contact_record(lead=self.lead(n), by=consultant, kind=kind, occurred_at=when, grade_after=grade)
+        lead = self.lead(n)
+        contact_record(
+            lead=lead, by=consultant, kind=kind, occurred_at=when, grade_after=grade, expected_version=lead.version
+        )
 
     def lost(self, asked: datetime, decided: datetime, consultant, n: int, approve: bool, **request) -> None:
         self.clock.move_to(asked)

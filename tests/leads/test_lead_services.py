@@ -7,9 +7,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
+from dealer_crm.core.versioning import StaleError
 from leads.lead_selectors import open_clashes, pending_lost_requests
 from leads.lead_services import (
-    StaleLeadError,
     clash_resolve,
     contact_record,
     lead_decide_lost,
@@ -34,7 +34,12 @@ def at(day: date, hhmm: str) -> datetime:
 
 def record(lead: Lead, by, **fields) -> Contact:
     """contact_record with a phone call an hour ago unless the test says otherwise."""
-    values = {"kind": "phone_call", "occurred_at": AN_HOUR_AGO, "grade_after": lead.grade}
+    values = {
+        "kind": "phone_call",
+        "occurred_at": AN_HOUR_AGO,
+        "grade_after": lead.grade,
+        "expected_version": lead.version,
+    }
     values.update(fields)
     return contact_record(lead=lead, by=by, **values)
 
@@ -723,7 +728,7 @@ def test_contact_on_a_stale_version_is_refused_and_writes_nothing(make_lead, con
     mine, theirs = Lead.objects.get(pk=lead.pk), Lead.objects.get(pk=lead.pk)
     record(mine, consultant, grade_after="A", expected_version=lead.version)
 
-    with pytest.raises(StaleLeadError):
+    with pytest.raises(StaleError):
         record(theirs, other_consultant, grade_after="C", expected_version=lead.version)
 
     lead.refresh_from_db()
@@ -738,7 +743,7 @@ def test_details_edit_on_a_stale_version_is_refused_and_writes_nothing(make_lead
     mine, theirs = Lead.objects.get(pk=lead.pk), Lead.objects.get(pk=lead.pk)
     lead_update_details(lead=mine, by=consultant, expected_version=opened, budget="20万")
 
-    with pytest.raises(StaleLeadError):
+    with pytest.raises(StaleError):
         lead_update_details(lead=theirs, by=consultant, expected_version=opened, budget="30万", car_models=[car_model])
 
     lead.refresh_from_db()

@@ -56,6 +56,12 @@ def block_classes(html: str, element_id: str) -> str:
     return found.group(1).strip() if found else ""
 
 
+STALE_EN = (
+    "Someone else saved this while you were editing it. Your input is kept below; open the page in a new tab "
+    "to see their version, then save again."
+)
+
+
 def contact_data(lead: Lead, **overrides) -> dict:
     """A phone call of 15:00 today in which the customer confirmed all three factors and buying in 10 days."""
     data = {
@@ -421,6 +427,7 @@ def add_contacts(lead, by, count: int, car_model, start_minute: int) -> None:
             model_driven=car_model if i % 2 else None,
             licence_number="110101199001011234" if i % 2 else "",
             agreement_signed=bool(i % 2),
+            expected_version=lead.version,
         )
 
 
@@ -459,6 +466,7 @@ def test_lead_page_shows_details_and_the_whole_timeline(english, world, consulta
         licence_number="110101199001011234",
         agreement_signed=True,
         impression="动力好",
+        expected_version=lead.version,
     )
 
     response = english(consultant).get(reverse("leads:lead_detail", args=[lead.pk]))
@@ -634,13 +642,36 @@ def test_contact_on_a_lead_changed_meanwhile_is_refused_and_keeps_the_input(engl
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Someone else saved this lead while you were working on it." in html
+    assert "Someone else saved this while you were editing it." in html
     assert "确认了配置，下周来看车" in html
     assert Lead.objects.get(pk=lead.pk).grade == "B"
     assert response.context["form"]["version"].value() == str(page_version + 1)
 
 
+def test_contact_posted_without_its_version_is_refused_and_keeps_the_input(english, consultant, lead):
+    response = english(consultant).post(
+        reverse("leads:contact_create", args=[lead.pk]), contact_data(lead, version=None)
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [STALE_EN]
+    assert response.context["form"]["summary"].value() == "确认了配置，下周来看车"
+    assert Contact.objects.filter(lead=lead).count() == 1
+    assert Lead.objects.values_list("grade", "version").get(pk=lead.pk) == (lead.grade, lead.version)
+
+
 # --- Editing the details -----------------------------------------------------------------------------------
+
+
+def test_details_posted_without_their_version_are_refused_and_keep_the_input(english, consultant, lead):
+    response = english(consultant).post(
+        reverse("leads:lead_update", args=[lead.pk]), details_data(lead, budget="25万", version=None)
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [STALE_EN]
+    assert response.context["form"]["budget"].value() == "25万"
+    assert Lead.objects.values_list("budget", "version").get(pk=lead.pk) == (lead.budget, lead.version)
 
 
 def test_concurrent_edit_of_details_is_refused_with_a_clear_message_and_input_kept(english, consultant, manager, lead):
@@ -653,10 +684,7 @@ def test_concurrent_edit_of_details_is_refused_with_a_clear_message_and_input_ke
 
     assert response.status_code == 200
     form = response.context["form"]
-    assert form.non_field_errors() == [
-        "Someone else saved this lead while you were working on it. Your input is kept below; "
-        "open the lead in a new tab to see what changed, then save again."
-    ]
+    assert form.non_field_errors() == [STALE_EN]
     assert form["customer_name"].value() == "王建国" and form["budget"].value() == "25万"
     assert Lead.objects.get(pk=lead.pk).budget == "30万"
 

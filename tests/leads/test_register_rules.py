@@ -222,3 +222,13 @@ def test_refused_entry_takes_no_number(register):
         register(phone="")
 
     assert register().number == 1
+
+
+def test_every_broken_rule_is_refused_in_one_pass(register, consultant):
+    arrived_at, left_at = visit_times(consultant.showroom, TODAY, "10:00", 30)
+
+    with pytest.raises(ValidationError) as excinfo:
+        register(phone="139 1234 567", customer_name="", arrived_at=left_at, left_at=arrived_at)
+
+    assert set(errors_of(excinfo)) == {"phone", "customer_name", "left_at"}
+    assert not Visit.objects.exists()

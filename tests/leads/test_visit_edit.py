@@ -5,6 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from dealer_crm.core.versioning import StaleError
 from leads import services
 from leads.models import Visit, VisitRevision
 from tests.conftest import CURRENT_TIME
@@ -12,8 +13,8 @@ from tests.i18n import zh
 from tests.leads.form_data import edit_form_data
 
 STALE_MESSAGE = zh(
-    "Someone else saved this entry while you were editing it. Your input is kept below; "
-    "open the entry in a new tab to see their version, then save again."
+    "Someone else saved this while you were editing it. Your input is kept below; open the page in a new tab "
+    "to see their version, then save again."
 )
 
 
@@ -130,7 +131,7 @@ def test_detail_page_masks_a_colleagues_customer_phone(client_for, other_consult
 def test_stale_save_is_refused_and_changes_nothing(entry, consultant, manager):
     services.visit_update(visit=Visit.objects.get(pk=entry.pk), editor=manager, expected_version=1, summary="经理改的")
 
-    with pytest.raises(services.StaleVisitError):
+    with pytest.raises(StaleError):
         services.visit_update(visit=Visit.objects.get(pk=entry.pk), editor=consultant, expected_version=1, summary="x")
 
     entry.refresh_from_db()
@@ -192,3 +193,15 @@ def test_entry_keeps_its_date_when_the_form_posts_another(zhang, entry):
 
     entry.refresh_from_db()
     assert (entry.visit_date.isoformat(), entry.number, entry.summary) == ("2026-11-21", 1, "看了凯美瑞，想下周试驾")
+
+
+def test_an_edit_posted_without_its_version_is_refused_keeping_the_input(zhang, entry):
+    refused = zhang.post(edit_url(entry), edit_form_data(entry, customer_name="王建国", version=None))
+
+    assert refused.status_code == 200
+    form = refused.context["form"]
+    assert form.non_field_errors() == [STALE_MESSAGE]
+    assert form["customer_name"].value() == "王建国"
+    entry.refresh_from_db()
+    assert (entry.customer_name, entry.version) == ("王先生", 1)
+    assert entry.revisions.filter(action="updated").count() == 0

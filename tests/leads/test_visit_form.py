@@ -186,3 +186,24 @@ def test_refused_form_keeps_everything_the_user_typed(zhang, car_model):
     assert re.search(r'<input[^>]*value="call"[^>]*checked', html)
     assert re.search(rf'<option value="{car_model.pk}" selected>', html)
     assert not Visit.objects.exists()
+
+
+def test_a_bad_phone_and_a_departure_before_arrival_are_shown_together(zhang_in_english):
+    response = post_visit(zhang_in_english, phone="139 1234 567", departure_time="13:30")
+
+    form = response.context["form"]
+    assert form.errors == {"phone": [INVALID_PHONE_EN], "departure_time": ["Departure must be after arrival."]}
+    assert form["phone"].value() == "139 1234 567" and form["departure_time"].value() == "13:30"
+    assert not Visit.objects.exists()
+
+
+def test_the_form_own_errors_and_the_register_rules_are_shown_together(zhang_in_english):
+    response = post_visit(zhang_in_english, customer_name="", phone="", grade="B", arrival_time="25:00")
+
+    assert response.context["form"].errors == {
+        "customer_name": [REQUIRED_EN],
+        "arrival_time": ["Enter a valid time."],
+        "phone": ["Enter the phone number, or tick “left no phone”."],
+        "grade": ["Only a customer who left a phone number can be graded."],
+    }
+    assert not Visit.objects.exists()

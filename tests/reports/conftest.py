@@ -77,7 +77,15 @@ def client_for(db):
 
 def record(lead: Lead, *, kind: str, when: datetime, grade: str, **extra) -> Contact:
     lead.refresh_from_db()
-    return contact_record(lead=lead, by=lead.owner, kind=kind, occurred_at=when, grade_after=grade, **extra)
+    return contact_record(
+        lead=lead,
+        by=lead.owner,
+        kind=kind,
+        occurred_at=when,
+        grade_after=grade,
+        expected_version=lead.version,
+        **extra,
+    )
 
 
 @pytest.fixture

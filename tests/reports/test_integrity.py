@@ -160,13 +160,25 @@ def test_orders_without_a_delivery_after_the_showrooms_delay(world, boss, frozen
     # L2 was delivered, L4 ordered today: fine. An order of 40 days ago with no delivery is not.
     frozen_clock.move_to(CURRENT_TIME - timedelta(days=40))
     old = make_lead(consultant=world.li, phone="13700000004", grade="A", day=(CURRENT_TIME - timedelta(days=40)).date())
-    contact_record(lead=old, by=world.li, kind="order", occurred_at=CURRENT_TIME - timedelta(days=40), grade_after="O")
+    contact_record(
+        lead=old,
+        by=world.li,
+        kind="order",
+        occurred_at=CURRENT_TIME - timedelta(days=40),
+        grade_after="O",
+        expected_version=old.version,
+    )
     frozen_clock.move_to(CURRENT_TIME - timedelta(days=20))
     recent = make_lead(
         consultant=world.li, phone="13700000005", grade="A", day=(CURRENT_TIME - timedelta(days=20)).date()
     )
     contact_record(
-        lead=recent, by=world.li, kind="order", occurred_at=CURRENT_TIME - timedelta(days=20), grade_after="O"
+        lead=recent,
+        by=world.li,
+        kind="order",
+        occurred_at=CURRENT_TIME - timedelta(days=20),
+        grade_after="O",
+        expected_version=recent.version,
     )
     frozen_clock.move_to(CURRENT_TIME)
     # Ordered by hand, with no order contact at all.

@@ -713,4 +713,5 @@ def simulate_follow_ups(*, showroom: Showroom, rng: random.Random, now: datetime
                 occurred_at=when,
                 grade_after=grade,
                 summary=rng.choice(FOLLOW_UP_SUMMARIES),
+                expected_version=lead.version,
             )
