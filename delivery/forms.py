@@ -1,22 +1,26 @@
 """Forms of the delivery pages. They only collect input; the rules are in delivery.services."""
 
+import copy
 from datetime import datetime, timedelta
 
 from crispy_forms.bootstrap import InlineCheckboxes, InlineRadios
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Field, Layout, Row
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from dealer_crm.core.clock import showroom_today
+from dealer_crm.core.forms import add_service_errors
 from dealer_crm.core.models import CarModel, District, User
+from dealer_crm.core.versioning import VersionedFormMixin
 from dealer_crm.core.widgets import DatePicker, TimePicker
 from leads.lead_forms import section_heading
 from leads.models import Lead
 
 from .models import CHECKLIST_ITEMS, Contract, CustomerCard, Delivery, PaymentMethod, Priority
-from .services import CARD_FIELDS, CONTRACT_FIELDS
+from .services import CARD_FIELDS, CONTRACT_FIELDS, contract_check
 from .validators import VIN_LENGTH
 
 # The service speaks of the moment a delivery starts; the form asks for a date and a time.
@@ -27,15 +31,13 @@ def _staff_of(showroom_id: int):
     return User.objects.filter(showroom_id=showroom_id, is_active=True).order_by("last_name", "first_name")
 
 
-class ContractForm(forms.ModelForm):
-    """The sales contract (购车合同): what was sold, for how much, and when the car is to be handed over."""
-
-    # Wider than a VIN: people type it with spaces or in lower case, and the service normalises it.
-    vin = forms.CharField(
+def vin_field(*, required: bool, help_text: str) -> forms.CharField:
+    """Wider than a VIN: people type it with spaces or in lower case, and the service normalises it."""
+    return forms.CharField(
         label=_("VIN"),
         max_length=VIN_LENGTH + 8,
-        required=False,
-        help_text=_("17 characters; empty until the car is allocated."),
+        required=required,
+        help_text=help_text,
         widget=forms.TextInput(
             attrs={
                 "autocapitalize": "characters",
@@ -45,7 +47,13 @@ class ContractForm(forms.ModelForm):
             }
         ),
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class ContractForm(VersionedFormMixin, forms.ModelForm):
+    """The sales contract (购车合同): what was sold, for how much, and when the car is to be handed over. Every
+    rule is checked in one pass: the form's own (a missing field) and the contract's over what it could read."""
+
+    vin = vin_field(required=False, help_text=_("17 characters; empty until the car is allocated."))
 
     class Meta:
         model = Contract
@@ -65,6 +73,8 @@ class ContractForm(forms.ModelForm):
         current = Q(pk=contract.car_model_id) if contract.car_model_id else Q(pk__in=[])
         self.fields["car_model"].queryset = CarModel.objects.filter(Q(is_active=True) | current)
         self.fields["payment_method"].choices = PaymentMethod.choices
+        if contract.pk is None:
+            del self.fields["version"]  # a new contract has nothing to be stale against
         if not self.is_bound:
             if contract.pk:
                 self.initial["version"] = contract.version
@@ -93,22 +103,34 @@ class ContractForm(forms.ModelForm):
             HTML(section_heading(_("Delivery"))),
             Row(Column("planned_delivery_date", css_class="col-sm-6")),
             "remarks",
-            "version",
+            *(["version"] if "version" in self.fields else []),
         )
+
+    def clean(self):
+        cleaned = super().clean()
+        contract = copy.copy(self.instance)
+        fields = self.service_fields()
+        for name, value in fields.items():
+            setattr(contract, name, value)
+        errors = contract_check(contract, unknown=set(CONTRACT_FIELDS) - set(fields))
+        if errors:
+            add_service_errors(self, ValidationError(errors))
+        return cleaned
 
     def _post_clean(self):
         # Saved through contract_sign / contract_update (rules, lead, card), never by ModelForm.save().
         pass
 
     def service_fields(self) -> dict:
-        return {name: self.cleaned_data[name] for name in CONTRACT_FIELDS}
+        """The contract's fields as the form could read them (all of them once the form is valid)."""
+        return {name: self.cleaned_data[name] for name in CONTRACT_FIELDS if name in self.cleaned_data}
 
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200)
 
 
-class CardForm(forms.ModelForm):
+class CardForm(VersionedFormMixin, forms.ModelForm):
     """The customer information card (客户信息卡), in the paper card's sections."""
 
     priorities = forms.MultipleChoiceField(
@@ -117,7 +139,6 @@ class CardForm(forms.ModelForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = CustomerCard
@@ -185,8 +206,9 @@ class CardForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in CARD_FIELDS}
 
 
-class DeliveryBookingForm(forms.Form):
-    """The delivery appointment (交车预约登记表): when, who hands the car over, who from the service department."""
+class DeliveryBookingForm(VersionedFormMixin, forms.Form):
+    """The delivery appointment (交车预约登记表): when, who hands the car over, who from the service department.
+    Moving a booked delivery carries the booking's version; a first booking has none."""
 
     date = forms.DateField(label=_("Date"), widget=DatePicker())
     start_time = forms.TimeField(label=_("Time"), widget=TimePicker())
@@ -194,9 +216,13 @@ class DeliveryBookingForm(forms.Form):
     service_advisor = forms.CharField(label=_("Service advisor"), max_length=50)
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, contract: Contract, slot_minutes: int, **kwargs):
+    def __init__(self, *args, contract: Contract, slot_minutes: int, booked: Delivery | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.contract = contract
+        if booked is None:
+            del self.fields["version"]
+        elif not self.is_bound:
+            self.initial["version"] = booked.version
         self.fields["consultant"].queryset = _staff_of(contract.showroom_id)
         self.fields["start_time"].widget.attrs["step"] = slot_minutes * 60
         self.fields["start_time"].help_text = _("Deliveries start every %(minutes)s minutes.") % {
@@ -208,6 +234,7 @@ class DeliveryBookingForm(forms.Form):
             Row(Column("date", css_class="col-6"), Column("start_time", css_class="col-6")),
             Row(Column("consultant", css_class="col-sm-6"), Column("service_advisor", css_class="col-sm-6")),
             "notes",
+            *(["version"] if "version" in self.fields else []),
         )
 
     def clean(self):
@@ -218,7 +245,22 @@ class DeliveryBookingForm(forms.Form):
         return cleaned
 
 
-class ChecklistForm(forms.ModelForm):
+class VinForm(VersionedFormMixin, forms.Form):
+    """The car's VIN, asked for on the delivery day page before the checklist when the contract has none."""
+
+    vin = vin_field(required=True, help_text=_("17 characters, as on the car."))
+
+    def __init__(self, *args, contract: Contract, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["version"] = contract.version
+
+
+class MoveToNowForm(VersionedFormMixin, forms.Form):
+    """Bring a delivery's appointment forward to now: nothing to type, only the version the page was drawn at."""
+
+
+class ChecklistForm(VersionedFormMixin, forms.ModelForm):
     """The delivery checklist (交车检查表) and the customer's confirmation."""
 
     class Meta:
@@ -230,6 +272,8 @@ class ChecklistForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["customer_signed_name"].label = _("Customer's name")
         self.fields["customer_signed_name"].widget.attrs.update(autocomplete="off")
+        if not self.is_bound:
+            self.initial["version"] = self.instance.version
 
     def _post_clean(self):
         pass

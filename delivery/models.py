@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from dealer_crm.core.models import CarModel, District, InformationSource, Showroom
+from dealer_crm.core.versioning import Versioned
 from leads.models import Gender, Grade, Lead
 
 from .schedule import validate_offsets
@@ -68,7 +69,7 @@ class PaymentMethod(models.TextChoices):
 # --- The contract ---------------------------------------------------------------------------------------------
 
 
-class Contract(models.Model):
+class Contract(Versioned):
     """The sales contract (购车合同) of an ordered lead. Cancelling it puts the lead back in the tracker."""
 
     class Status(models.TextChoices):
@@ -111,7 +112,6 @@ class Contract(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("contract")
@@ -237,7 +237,7 @@ class Priority(models.TextChoices):
 CARD_GRADES = ["H", "A", "B", "C", "O"]
 
 
-class CustomerCard(models.Model):
+class CustomerCard(Versioned):
     """The customer information card, opened when the contract is signed: one per customer (lead), numbered per
     showroom. The consultant and the opening date are the contract's."""
 
@@ -309,8 +309,6 @@ class CustomerCard(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # Optimistic lock, as on register entries and leads: a save names the version it started from.
-    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("customer information card")
@@ -365,7 +363,7 @@ OPTIONAL_ITEMS = ("service_tour", "ceremony_photo")
 CHECKLIST_ITEMS = (*REQUIRED_ITEMS, *OPTIONAL_ITEMS)
 
 
-class Delivery(models.Model):
+class Delivery(Versioned):
     """A contract's delivery: the appointment (one per showroom and time slot), then the day's checklist and the
     customer's confirmation. Completing it starts the callbacks."""
 
@@ -404,19 +402,33 @@ class Delivery(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     delivered_on = models.DateField(_("delivery day"), null=True, blank=True)  # showroom-local: callbacks count from it
+    # A customer who collects before their booked day: the appointment is brought forward to the moment of the
+    # handover, and the time it was booked for stays on the record with who moved it and when.
+    moved_from = models.DateTimeField(_("booked for"), null=True, blank=True)
+    moved_at = models.DateTimeField(_("brought forward at"), null=True, blank=True)
+    moved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("brought forward by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
         ordering = ["starts_at"]
         constraints = [
-            # Two deliveries never share a slot; a cancelled one frees it.
+            # Two deliveries never share a slot; a cancelled one frees it, and so does one brought forward to its
+            # handover (it starts at that moment, off the slot grid).
             models.UniqueConstraint(
-                fields=["showroom", "starts_at"], condition=~Q(status="cancelled"), name="delivery_one_per_slot"
+                fields=["showroom", "starts_at"],
+                condition=~Q(status="cancelled") & Q(moved_from__isnull=True),
+                name="delivery_one_per_slot",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=["booked", "completed", "cancelled"]), name="delivery_status"

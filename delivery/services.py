@@ -6,6 +6,7 @@ the contract is cancelled): leads knows nothing of contracts."""
 
 import base64
 import binascii
+from collections.abc import Collection
 from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from dealer_crm.core.clock import showroom_date_of, showroom_today
 from dealer_crm.core.models import Showroom, User
 from dealer_crm.core.phones import normalize_phone
+from dealer_crm.core.versioning import StaleError, save_with_version
 from leads.lead_selectors import can_edit_lead
 from leads.lead_services import contact_record, contact_record_after_order, lead_reopen_after_cancellation
 from leads.models import ContactKind, Lead, LeadStatus
@@ -90,10 +92,6 @@ SIGNATURE_MAX_BYTES = 300_000
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-class StaleError(Exception):
-    """Someone else saved the record after this form was opened; their change must not be overwritten."""
-
-
 def _require(condition: bool) -> None:
     if not condition:
         raise PermissionDenied
@@ -115,62 +113,77 @@ def _history_value(value):
 # --- Contracts ------------------------------------------------------------------------------------------------
 
 
-def _normalized_contract(fields: dict) -> dict:
-    fields = dict(fields)
-    for name in ("number", "trim", "colour", "trade_in_vehicle", "insurance"):
-        if isinstance(fields.get(name), str):
-            fields[name] = fields[name].strip()
-    if isinstance(fields.get("vin"), str):
-        fields["vin"] = normalize_vin(fields["vin"])
-    return fields
-
-
-def _validate_contract(contract: Contract) -> None:
-    """The contract's rules, as one ValidationError keyed by field so forms show each next to its field."""
+def contract_check(contract: Contract, *, unknown: Collection[str] = ()) -> dict[str, list[str]]:
+    """Every rule of a contract at once, keyed by field so a form shows each next to its field; empty when it may
+    be saved; trims the typed texts and normalises the VIN on `contract` on the way. `unknown`: fields the user
+    filled in but the form could not read (a price that is not a number); the rules that need them wait, so a
+    partly readable form still shows every other problem in one pass."""
     errors: dict[str, list[str]] = {}
+    unknown = set(unknown)
+    for name in ("number", "trim", "colour", "trade_in_vehicle", "insurance"):
+        if isinstance(getattr(contract, name), str):
+            setattr(contract, name, getattr(contract, name).strip())
+    if isinstance(contract.vin, str):
+        contract.vin = normalize_vin(contract.vin)
     try:
         contract.full_clean(
-            exclude=["showroom", "lead", "consultant", "created_by", "status", "version"], validate_constraints=False
+            exclude=["showroom", "lead", "consultant", "created_by", "status", "version", *unknown],
+            validate_constraints=False,
         )
     except ValidationError as exc:
         errors.update(exc.message_dict)
-    try:
-        validate_vin(contract.vin)
-    except ValidationError as exc:
-        errors.setdefault("vin", []).extend(exc.messages)
-    if contract.price is not None and contract.price <= 0:
+
+    def known(*fields: str) -> bool:
+        return unknown.isdisjoint(fields)
+
+    if known("vin"):
+        try:
+            validate_vin(contract.vin)
+        except ValidationError as exc:
+            errors.setdefault("vin", []).extend(exc.messages)
+    if known("price") and contract.price is not None and contract.price <= 0:
         errors.setdefault("price", []).append(_("The price must be more than zero."))
-    if contract.deposit is not None and contract.deposit < 0:
+    if known("deposit") and contract.deposit is not None and contract.deposit < 0:
         errors.setdefault("deposit", []).append(_("The deposit cannot be negative."))
-    if contract.price is not None and contract.deposit is not None and contract.deposit > contract.price:
-        errors.setdefault("deposit", []).append(_("The deposit cannot be more than the price."))
+    if known("price", "deposit") and contract.price is not None and contract.deposit is not None:
+        if contract.deposit > contract.price:
+            errors.setdefault("deposit", []).append(_("The deposit cannot be more than the price."))
     today = showroom_today(contract.showroom)
-    if contract.signed_on and contract.signed_on > today:
+    if known("signed_on") and contract.signed_on and contract.signed_on > today:
         errors.setdefault("signed_on", []).append(_("A contract cannot be signed in the future."))
-    if contract.signed_on and contract.planned_delivery_date and contract.planned_delivery_date < contract.signed_on:
-        errors.setdefault("planned_delivery_date", []).append(_("The delivery cannot be planned before the signing."))
-    if contract.trade_in_vehicle and not contract.trade_in:
+    if known("signed_on", "planned_delivery_date") and contract.signed_on and contract.planned_delivery_date:
+        if contract.planned_delivery_date < contract.signed_on:
+            errors.setdefault("planned_delivery_date", []).append(
+                _("The delivery cannot be planned before the signing.")
+            )
+    if known("trade_in", "trade_in_vehicle") and contract.trade_in_vehicle and not contract.trade_in:
         errors.setdefault("trade_in", []).append(_("Tick trade-in, or clear the trade-in vehicle."))
-    if contract.number and (
-        Contract.objects.filter(showroom=contract.showroom, number=contract.number).exclude(pk=contract.pk).exists()
+    if (
+        known("number")
+        and contract.number
+        and (
+            Contract.objects.filter(showroom=contract.showroom, number=contract.number).exclude(pk=contract.pk).exists()
+        )
     ):
         errors.setdefault("number", []).append(_("This showroom already has a contract with this number."))
+    return errors
+
+
+def _validate_contract(contract: Contract) -> None:
+    errors = contract_check(contract)
     if errors:
         raise ValidationError(errors)
 
 
-def _save_contract(contract: Contract, **update) -> None:
-    """Save (or update) under a savepoint: a number taken a moment ago by a colleague is a field error."""
+def _save_contract(contract: Contract, *, expected_version: int | None = None) -> None:
+    """Save a new contract, or an edited one at `expected_version`, under a savepoint: a number taken a moment ago
+    by a colleague is a field error."""
     try:
         with transaction.atomic():
-            if update:
-                updated = Contract.objects.filter(**update).update(
-                    **{name: getattr(contract, name) for name in CONTRACT_FIELDS},
-                    version=F("version") + 1,
-                    updated_at=timezone.now(),
+            if contract.pk:
+                save_with_version(
+                    contract, fields=CONTRACT_FIELDS, expected_version=expected_version, updated_at=timezone.now()
                 )
-                if updated != 1:
-                    raise StaleError
             else:
                 contract.save()
     except IntegrityError:
@@ -198,9 +211,7 @@ def contract_sign(*, lead: Lead, by: User, **fields) -> Contract:
     live = lead.contracts.exclude(status=Contract.Status.CANCELLED).first()
     if live is not None:
         raise ValidationError(_("This customer already has contract %(number)s.") % {"number": live.number})
-    contract = Contract(
-        showroom=lead.showroom, lead=lead, consultant=lead.owner, created_by=by, **_normalized_contract(fields)
-    )
+    contract = Contract(showroom=lead.showroom, lead=lead, consultant=lead.owner, created_by=by, **fields)
     _validate_contract(contract)
     if lead.status == LeadStatus.OPEN:
         contact_record(
@@ -227,11 +238,10 @@ def contract_update(*, contract: Contract, by: User, expected_version: int, **fi
     _require(by.showroom_id == contract.showroom_id and by.has_perm("delivery.change_contract"))
     if contract.status != Contract.Status.SIGNED:
         raise ValidationError(_("A delivered or cancelled contract cannot be changed."))
-    for name, value in _normalized_contract(fields).items():
+    for name, value in fields.items():
         setattr(contract, name, value)
     _validate_contract(contract)
-    _save_contract(contract, pk=contract.pk, version=expected_version, status=Contract.Status.SIGNED)
-    contract.version = expected_version + 1
+    _save_contract(contract, expected_version=expected_version)
     return contract
 
 
@@ -342,12 +352,7 @@ def card_update(*, card: CustomerCard, by: User, expected_version: int, **fields
     after = {name: _history_value(getattr(card, name)) for name in CARD_FIELDS}
     changes = {name: [before[name], after[name]] for name in CARD_FIELDS if before[name] != after[name]}
     now = timezone.now()
-    updated = CustomerCard.objects.filter(pk=card.pk, version=expected_version).update(
-        **{name: getattr(card, name) for name in CARD_FIELDS}, version=F("version") + 1, updated_at=now
-    )
-    if updated != 1:
-        raise StaleError
-    card.version = expected_version + 1
+    save_with_version(card, fields=CARD_FIELDS, expected_version=expected_version, updated_at=now)
     if changes:
         CardRevision.objects.create(
             card=card, action=CardRevision.Action.UPDATED, changed_by=by, changed_at=now, changes=changes
@@ -401,10 +406,12 @@ def delivery_book(
     consultant: User,
     service_advisor: str,
     notes: str = "",
+    expected_version: int | None,
 ) -> Delivery:
     """Book the contract's delivery (交车预约), or move it to another slot while it is still booked.
 
-    1. The contract is signed, not delivered or cancelled; the user may write it.
+    `expected_version`: None for a new booking, the booking's version as the form read it for a move.
+    1. The contract is signed, not delivered or cancelled; the user may write it; a move is not stale.
     2. The time is today or later, on the showroom's slot grid, in a free slot; the consultant works in the
        showroom; a service advisor is named (ValidationError keyed by field).
     3. Save: the database's unique (showroom, start) constraint turns a colleague's booking of the same slot a
@@ -417,6 +424,8 @@ def delivery_book(
     delivery = Delivery.objects.filter(contract=contract).first()
     if delivery is not None and delivery.status != Delivery.Status.BOOKED:
         raise ValidationError(_("This delivery is done; it cannot be moved."))
+    if delivery is not None and expected_version is None:
+        raise StaleError  # a "new" booking of a contract someone booked meanwhile
     errors: dict[str, list[str]] = {}
     slot_errors = _slot_errors(showroom=contract.showroom, starts_at=starts_at, exclude_pk=delivery and delivery.pk)
     if slot_errors:
@@ -434,8 +443,14 @@ def delivery_book(
     try:
         with transaction.atomic():
             if delivery.pk:
-                delivery.version += 1
-            delivery.save()
+                save_with_version(
+                    delivery,
+                    fields=["starts_at", "consultant", "service_advisor", "notes"],
+                    expected_version=expected_version,
+                    updated_at=timezone.now(),
+                )
+            else:
+                delivery.save()
     except IntegrityError:
         raise ValidationError({"starts_at": [_slot_taken_message(_("another consultant"))]}) from None
     return delivery
@@ -450,15 +465,67 @@ def _apply_checklist(delivery: Delivery, items: dict[str, bool]) -> None:
 
 
 @transaction.atomic
-def delivery_save_checklist(*, delivery: Delivery, by: User, items: dict[str, bool]) -> Delivery:
-    """Keep the ticks made so far on the delivery day (the car is not handed over yet)."""
+def delivery_save_checklist(
+    *,
+    delivery: Delivery,
+    by: User,
+    items: dict[str, bool],
+    expected_version: int,
+    customer_signed_name: str = "",
+    signature: str = "",
+) -> Delivery:
+    """Keep what was done and typed so far on the delivery day (the car is not handed over yet): the ticks, the
+    customer's typed name and their drawn signature (dropped when it cannot be read: it is not one)."""
     _require(by.showroom_id == delivery.showroom_id and by.has_perm("delivery.change_delivery"))
     delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
     if delivery.status != Delivery.Status.BOOKED:
         raise ValidationError(_("This delivery is done; its checklist is closed."))
     _apply_checklist(delivery, items)
-    delivery.version += 1
-    delivery.save(update_fields=[*CHECKLIST_ITEMS, "version", "updated_at"])
+    delivery.customer_signed_name = customer_signed_name.strip()
+    delivery.signature = signature if signature_is_valid(signature) else ""
+    save_with_version(
+        delivery,
+        fields=[*CHECKLIST_ITEMS, "customer_signed_name", "signature"],
+        expected_version=expected_version,
+        updated_at=timezone.now(),
+    )
+    return delivery
+
+
+def delivery_missing_prerequisites(*, delivery: Delivery) -> dict[str, str]:
+    """What must be settled before the checklist's final button, so the delivery day page asks for it first:
+    the car's VIN on the contract, and an appointment that has come (a customer collecting before their booked
+    day has the appointment brought forward to now, on the record). Keyed "vin" and "appointment"."""
+    missing = {}
+    if not delivery.contract.vin:
+        missing["vin"] = _("Enter the car's VIN on the contract before handing it over.")
+    booked_day = showroom_date_of(delivery.showroom, delivery.starts_at)
+    if booked_day > showroom_today(delivery.showroom):
+        missing["appointment"] = _(
+            "This delivery is booked for %(when)s. To hand the car over today, bring the appointment forward to now."
+        ) % {"when": delivery.starts_at.astimezone(delivery.showroom.zone).strftime("%Y-%m-%d %H:%M")}
+    return missing
+
+
+@transaction.atomic
+def delivery_move_to_now(*, delivery: Delivery, by: User, expected_version: int) -> Delivery:
+    """The customer collects before their booked day: the appointment moves to now, and the delivery keeps the
+    time it was booked for, who moved it and when (shown on the delivery day and its confirmation)."""
+    _require(by.showroom_id == delivery.showroom_id and by.has_perm("delivery.change_delivery"))
+    delivery = Delivery.objects.select_for_update().select_related("showroom").get(pk=delivery.pk)
+    if delivery.status != Delivery.Status.BOOKED:
+        raise ValidationError(_("This delivery is done; it cannot be moved."))
+    now = timezone.now()
+    if delivery.starts_at <= now:
+        return delivery  # a double click, or the appointment has come: nothing to move
+    delivery.moved_from, delivery.moved_by, delivery.moved_at = delivery.starts_at, by, now
+    delivery.starts_at = now
+    save_with_version(
+        delivery,
+        fields=["starts_at", "moved_from", "moved_by", "moved_at"],
+        expected_version=expected_version,
+        updated_at=now,
+    )
     return delivery
 
 
@@ -475,13 +542,20 @@ def signature_is_valid(value: str) -> bool:
 
 @transaction.atomic
 def delivery_complete(
-    *, delivery: Delivery, by: User, items: dict[str, bool], customer_signed_name: str, signature: str = ""
+    *,
+    delivery: Delivery,
+    by: User,
+    items: dict[str, bool],
+    customer_signed_name: str,
+    signature: str = "",
+    expected_version: int,
 ) -> Delivery:
     """Hand the car over: the checklist's required items done, the customer's confirmation, then the follow-up.
 
     1. Refuse (ValidationError keyed by item) while a required checklist item is open; the optional ones (tour of
        the service department, ceremony and photo) never block. The customer types their name; a drawn
-       signature is kept when the device allowed one. The contract must carry the car's VIN.
+       signature is kept when the device allowed one. The prerequisites asked for before the checklist (the VIN,
+       an appointment that has come: see delivery_missing_prerequisites) are refused again here, all at once.
     2. The delivery and its contract are done (the database refuses a completed delivery with an open item).
     3. The lead gets a DELIVERY contact (leads' own service; it stays ordered), and the callbacks to the new
        owner are scheduled from today: the showroom's fixed ones now, the repeating ones one at a time later.
@@ -500,8 +574,8 @@ def delivery_complete(
     if signature and not signature_is_valid(signature):
         errors["signature"] = [_("The signature could not be read; clear it and sign again.")]
     contract = delivery.contract
-    if not contract.vin:
-        errors.setdefault("__all__", []).append(_("Enter the car's VIN on the contract before handing it over."))
+    for message in delivery_missing_prerequisites(delivery=delivery).values():
+        errors.setdefault("__all__", []).append(message)
     if errors:
         raise ValidationError(errors)
 
@@ -514,8 +588,20 @@ def delivery_complete(
         today,
     )
     delivery.customer_signed_name, delivery.signature = name, signature
-    delivery.version += 1
-    delivery.save()
+    save_with_version(
+        delivery,
+        fields=[
+            *CHECKLIST_ITEMS,
+            "status",
+            "completed_at",
+            "completed_by",
+            "delivered_on",
+            "customer_signed_name",
+            "signature",
+        ],
+        expected_version=expected_version,
+        updated_at=now,
+    )
     Contract.objects.filter(pk=contract.pk).update(
         status=Contract.Status.DELIVERED, version=F("version") + 1, updated_at=now
     )

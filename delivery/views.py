@@ -21,6 +21,7 @@ from dealer_crm.core.clock import showroom_date_of, showroom_today
 from dealer_crm.core.forms import add_service_errors
 from dealer_crm.core.models import InformationSource
 from dealer_crm.core.pagination import CappedPaginator
+from dealer_crm.core.versioning import STALE_MESSAGE, StaleError, form_conflict
 from leads.access import get_lead_for
 from leads.models import Gender
 
@@ -37,7 +38,9 @@ from .forms import (
     ComplaintForm,
     ContractForm,
     DeliveryBookingForm,
+    MoveToNowForm,
     ReasonForm,
+    VinForm,
 )
 from .models import (
     OPTIONAL_ITEMS,
@@ -71,18 +74,8 @@ def _query_without_page(request) -> str:
     return query.urlencode()
 
 
-def _stale(form, model, pk: int, what: str) -> None:
-    """Refuse a save made on an outdated page, keeping the input; saving again then overwrites knowingly."""
-    form.add_error(
-        None,
-        _(
-            "Someone else saved this %(what)s while you were working on it. Your input is kept below; "
-            "open it in a new tab to see what changed, then save again."
-        )
-        % {"what": what},
-    )
-    form.data = form.data.copy()
-    form.data["version"] = str(model.objects.values_list("version", flat=True).get(pk=pk))
+def _stale(form, model, pk: int) -> None:
+    form_conflict(form, current_version=model.objects.values_list("version", flat=True).get(pk=pk))
 
 
 # --- Contracts --------------------------------------------------------------------------------------------------
@@ -152,13 +145,13 @@ def contract_update(request, pk):
             services.contract_update(
                 contract=fresh,
                 by=request.user,
-                expected_version=form.cleaned_data.get("version") or contract.version,
+                expected_version=form.cleaned_data["version"],
                 **form.service_fields(),
             )
         except ValidationError as error:
             add_service_errors(form, error)
-        except services.StaleError:
-            _stale(form, Contract, contract.pk, _("contract"))
+        except StaleError:
+            _stale(form, Contract, contract.pk)
         else:
             messages.success(request, _("Contract saved."))
             return redirect("delivery:contract_detail", pk=contract.pk)
@@ -269,13 +262,13 @@ def card_update(request, pk):
             services.card_update(
                 card=fresh,
                 by=request.user,
-                expected_version=form.cleaned_data.get("version") or card.version,
+                expected_version=form.cleaned_data["version"],
                 **form.service_fields(),
             )
         except ValidationError as error:
             add_service_errors(form, error)
-        except services.StaleError:
-            _stale(form, CustomerCard, card.pk, _("card"))
+        except StaleError:
+            _stale(form, CustomerCard, card.pk)
         else:
             messages.success(request, _("Customer information card saved."))
             return redirect("delivery:card_detail", pk=card.pk)
@@ -346,7 +339,7 @@ def delivery_book(request, pk):
         slots = selectors.slot_times(settings)
         initial["start_time"] = request.GET.get("time") or (slots[0] if slots else None)
     form = DeliveryBookingForm(
-        request.POST or None, contract=contract, slot_minutes=settings.slot_minutes, initial=initial
+        request.POST or None, contract=contract, slot_minutes=settings.slot_minutes, booked=delivery, initial=initial
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -358,9 +351,12 @@ def delivery_book(request, pk):
                 consultant=data["consultant"],
                 service_advisor=data["service_advisor"],
                 notes=data["notes"],
+                expected_version=data.get("version"),
             )
         except ValidationError as error:
             add_service_errors(form, error, DELIVERY_SERVICE_TO_FORM_FIELD)
+        except StaleError:
+            _stale(form, Delivery, delivery.pk if delivery else contract.delivery.pk)
         else:
             local = booked.starts_at.astimezone(contract.showroom.zone)
             messages.success(request, _("Delivery booked for %(when)s.") % {"when": local.strftime("%Y-%m-%d %H:%M")})
@@ -413,38 +409,24 @@ def _checklist_rows(form):
 
 
 def delivery_day(request, pk):
-    """On the day: the checklist walked round the car, the customer's typed name and drawn signature, then done.
-    "Save" keeps the ticks; "Complete" also hands the car over, refused while a required item is open."""
+    """On the day: first what must be settled before the handover (the car's VIN, an appointment brought forward
+    when the customer collects early), then the checklist walked round the car, the customer's typed name and
+    drawn signature, then done. "Save" keeps the ticks, the name and the signature; "Complete" also hands the car
+    over, refused while a required item is open. Each form posted here says which it is by its button."""
     delivery = get_delivery_for(request.user, pk, write=request.method == "POST")
-    form = ChecklistForm(request.POST or None, instance=delivery)
-    if request.method == "POST" and delivery.is_booked and form.is_valid():
-        items = form.items()
-        try:
-            # The ticks are kept even when completing is refused (the service's savepoint undoes only itself).
-            services.delivery_save_checklist(delivery=delivery, by=request.user, items=items)
-            if "complete" in request.POST:
-                services.delivery_complete(
-                    delivery=delivery,
-                    by=request.user,
-                    items=items,
-                    customer_signed_name=form.cleaned_data["customer_signed_name"],
-                    signature=form.cleaned_data["signature"],
-                )
-        except ValidationError as error:
-            add_service_errors(form, error)
+    action = next((name for name in ("set_vin", "move_to_now") if name in request.POST), "checklist")
+    posted = request.POST if request.method == "POST" else None
+    vin_form = VinForm(posted if action == "set_vin" else None, contract=delivery.contract)
+    form = ChecklistForm(posted if action == "checklist" else None, instance=delivery)
+    if request.method == "POST" and delivery.is_booked:
+        if action == "set_vin":
+            done = _delivery_set_vin(request, delivery, vin_form)
+        elif action == "move_to_now":
+            done = _delivery_move_to_now(request, delivery)
         else:
-            if "complete" in request.POST:
-                messages.success(
-                    request,
-                    _("Car delivered to %(name)s. The first callback is due on %(date)s.")
-                    % {
-                        "name": delivery.contract.lead.customer_name,
-                        "date": delivery.callbacks.order_by("step").values_list("due_date", flat=True).first(),
-                    },
-                )
-                return redirect("delivery:contract_detail", pk=delivery.contract_id)
-            messages.success(request, _("Checklist saved."))
-            return redirect("delivery:delivery_day", pk=delivery.pk)
+            done, delivery = _delivery_checklist_post(request, delivery, form)
+        if done is not None:
+            return done
     return render(
         request,
         "delivery/delivery_day.html",
@@ -452,11 +434,100 @@ def delivery_day(request, pk):
             "delivery": delivery,
             "contract": delivery.contract,
             "form": form,
+            "vin_form": vin_form,
+            "missing": services.delivery_missing_prerequisites(delivery=delivery) if delivery.is_booked else {},
             "checklist": _checklist_rows(form),
             # As the page shows them: the ticks just sent when a completion was refused, else the saved ones.
             "open_required": [form[name].label for name in REQUIRED_ITEMS if not form[name].value()],
         },
     )
+
+
+def _delivery_set_vin(request, delivery, vin_form):
+    """The VIN asked for before the checklist: saved on the contract through its own (versioned) service."""
+    if not vin_form.is_valid():
+        return None
+    try:
+        services.contract_update(
+            contract=get_contract_for(request.user, delivery.contract_id, write=True),
+            by=request.user,
+            expected_version=vin_form.cleaned_data["version"],
+            vin=vin_form.cleaned_data["vin"],
+        )
+    except ValidationError as error:
+        add_service_errors(vin_form, error)
+        return None
+    except StaleError:
+        _stale(vin_form, Contract, delivery.contract_id)
+        return None
+    messages.success(request, _("VIN saved on the contract."))
+    return redirect("delivery:delivery_day", pk=delivery.pk)
+
+
+def _delivery_move_to_now(request, delivery):
+    """The customer collects before their booked day: bring the appointment forward to now (on the record).
+    Nothing is typed for it, so a refusal is a message on the page drawn again."""
+    form = MoveToNowForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise StaleError
+        services.delivery_move_to_now(delivery=delivery, by=request.user, expected_version=form.cleaned_data["version"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except StaleError:
+        messages.error(request, STALE_MESSAGE)
+    else:
+        messages.success(request, _("The appointment is brought forward to now."))
+    return redirect("delivery:delivery_day", pk=delivery.pk)
+
+
+def _delivery_checklist_post(request, delivery, form):
+    """Save the checklist (and what the customer typed and drew), then complete the delivery if asked.
+    Returns the response when done, and the delivery as the page should show it."""
+    if not form.is_valid():
+        return None, delivery
+    data = form.cleaned_data
+    items = form.items()
+    try:
+        # What was ticked, typed and drawn is kept even when completing is refused (the service's savepoint
+        # undoes only itself), and the form then carries the version just saved.
+        delivery = services.delivery_save_checklist(
+            delivery=delivery,
+            by=request.user,
+            items=items,
+            expected_version=data["version"],
+            customer_signed_name=data["customer_signed_name"],
+            signature=data["signature"],
+        )
+        form.data = form.data.copy()
+        form.data["version"] = str(delivery.version)
+        if "complete" in request.POST:
+            services.delivery_complete(
+                delivery=delivery,
+                by=request.user,
+                items=items,
+                customer_signed_name=data["customer_signed_name"],
+                signature=data["signature"],
+                expected_version=delivery.version,
+            )
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return None, delivery
+    except StaleError:
+        _stale(form, Delivery, delivery.pk)
+        return None, delivery
+    if "complete" in request.POST:
+        messages.success(
+            request,
+            _("Car delivered to %(name)s. The first callback is due on %(date)s.")
+            % {
+                "name": delivery.contract.lead.customer_name,
+                "date": delivery.callbacks.order_by("step").values_list("due_date", flat=True).first(),
+            },
+        )
+        return redirect("delivery:contract_detail", pk=delivery.contract_id), delivery
+    messages.success(request, _("Checklist saved."))
+    return redirect("delivery:delivery_day", pk=delivery.pk), delivery
 
 
 def delivery_confirmation(request, pk):

@@ -43,6 +43,15 @@
     drawn = false;
   }
   resize();
+  // A signature drawn before a refused save comes back in the hidden field: show it on the pad again.
+  if (field.value) {
+    const drawnBefore = new Image();
+    drawnBefore.onload = function () {
+      const box = canvas.getBoundingClientRect();
+      context.drawImage(drawnBefore, 0, 0, box.width, box.height);
+    };
+    drawnBefore.src = field.value;
+  }
 
   function point(event) {
     const box = canvas.getBoundingClientRect();

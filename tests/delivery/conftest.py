@@ -36,6 +36,11 @@ def next_slot(showroom) -> datetime:
     return at(showroom, TOMORROW + timedelta(days=n // 9), f"{9 + n % 9:02d}:00")
 
 
+def later_today(showroom) -> datetime:
+    """The day's last delivery slot (17:00), still ahead of the suite's clock (15:30): a delivery of today."""
+    return at(showroom, TODAY, "17:00")
+
+
 @pytest.fixture
 def client_for(db):
     """A fresh Client logged in as `user` (None: anonymous), reading English pages."""
@@ -121,6 +126,7 @@ def book():
             starts_at=starts_at or next_slot(contract.showroom),
             consultant=fields.pop("consultant", contract.consultant),
             service_advisor=service_advisor,
+            expected_version=fields.pop("expected_version", None),
             **fields,
         )
 
@@ -132,20 +138,26 @@ ALL_REQUIRED = dict.fromkeys(REQUIRED_ITEMS, True)
 
 @pytest.fixture
 def complete():
-    """Hand the car over: the VIN on the contract, every required item ticked, the customer's name typed."""
+    """Hand the car over as the delivery day page leads to it: the VIN on the contract and the appointment brought
+    forward to now when it is still ahead, then every required item ticked and the customer's name typed."""
 
     def make(delivery, *, by=None, items=None, name="王先生", signature="") -> Delivery:
         contract = Contract.objects.get(pk=delivery.contract_id)
+        by = by or contract.consultant
         if not contract.vin:
             services.contract_update(
                 contract=contract, by=contract.consultant, expected_version=contract.version, vin=VIN
             )
+        delivery = Delivery.objects.get(pk=delivery.pk)
+        if "appointment" in services.delivery_missing_prerequisites(delivery=delivery):
+            delivery = services.delivery_move_to_now(delivery=delivery, by=by, expected_version=delivery.version)
         return services.delivery_complete(
             delivery=delivery,
-            by=by or contract.consultant,
+            by=by,
             items=ALL_REQUIRED if items is None else items,
             customer_signed_name=name,
             signature=signature,
+            expected_version=delivery.version,
         )
 
     return make

@@ -181,7 +181,7 @@ def test_the_edit_page_refuses_a_concurrent_edit_and_keeps_the_input(
     )
 
     assert response.status_code == 200
-    assert "Someone else saved this card" in response.content.decode()
+    assert "Someone else saved this while you were editing it." in response.content.decode()
     assert response.context["form"]["title"].value() == "我改的"
     assert response.context["form"].data["version"] == "2"  # saving again now overwrites knowingly
     assert CustomerCard.objects.get(pk=card.pk).title == "经理改的"
@@ -199,3 +199,16 @@ def test_the_printable_card_is_a_chinese_a4_form_whatever_the_screen_language(
     assert "print_forms.css" in html and 'id="card-sheet"' in html
     assert f"{card.number:06d}" in html and card.customer_name in html
     assert "客户信息卡" in html  # the paper card's title, from the catalogue
+
+
+def test_a_card_edit_posted_without_its_version_writes_nothing(frozen_clock, signed, client_for, consultant):
+    card = signed().lead.customer_card
+    data = card_form_data(card, title="工程师")
+    del data["version"]
+
+    response = client_for(consultant).post(reverse("delivery:card_update", args=[card.pk]), data)
+
+    assert response.status_code == 200
+    assert "Someone else saved this while you were editing it." in response.content.decode()
+    assert response.context["form"]["title"].value() == "工程师"
+    assert CustomerCard.objects.values_list("title", "version").get(pk=card.pk) == (card.title, card.version)

@@ -205,6 +205,52 @@ def test_sign_page_shows_the_deposit_error_next_to_the_field(frozen_clock, new_l
     assert lead.status == LeadStatus.OPEN
 
 
+def test_the_sign_page_shows_every_problem_at_once_and_keeps_the_input(
+    frozen_clock, new_lead, client_for, consultant, car_model
+):
+    lead = new_lead(consultant=consultant)
+    data = {
+        "number": "",  # required
+        "signed_on": TODAY.isoformat(),
+        "car_model": car_model.pk,
+        "price": "-5",
+        "deposit": "120000",
+        "payment_method": "",  # required
+        "planned_delivery_date": (TODAY - timedelta(days=1)).isoformat(),
+        "remarks": "客户周末来提车",
+    }
+
+    response = client_for(consultant).post(reverse("delivery:contract_create", args=[lead.pk]), data)
+
+    form = response.context["form"]
+    assert form.errors == {
+        "number": ["This field is required."],
+        "payment_method": ["This field is required."],
+        "price": ["The price must be more than zero."],
+        "deposit": ["The deposit cannot be more than the price."],
+        "planned_delivery_date": ["The delivery cannot be planned before the signing."],
+    }
+    assert (form["price"].value(), form["remarks"].value()) == ("-5", "客户周末来提车")
+    assert not Contract.objects.exists()
+
+
+def test_a_contract_edit_posted_without_its_version_writes_nothing(
+    frozen_clock, signed, client_for, consultant, car_model
+):
+    contract = signed()
+    data = {
+        key: (value.pk if hasattr(value, "pk") else value)
+        for key, value in contract_fields(car_model, number=contract.number, colour="蓝").items()
+    }
+
+    response = client_for(consultant).post(reverse("delivery:contract_update", args=[contract.pk]), data)
+
+    assert response.status_code == 200
+    assert "Someone else saved this while you were editing it." in response.content.decode()
+    assert response.context["form"]["colour"].value() == "蓝"
+    assert Contract.objects.values_list("colour", "version").get(pk=contract.pk) == ("珍珠白", 1)
+
+
 def test_the_lead_page_offers_signing_and_a_lead_with_a_contract_goes_to_it(
     frozen_clock, new_lead, sign, client_for, consultant
 ):
@@ -331,5 +377,5 @@ def test_editing_a_contract_on_a_stale_version_is_refused(frozen_clock, signed, 
     )
 
     assert response.status_code == 200
-    assert "Someone else saved this contract" in response.content.decode()
+    assert "Someone else saved this while you were editing it." in response.content.decode()
     assert Contract.objects.get(pk=contract.pk).colour == "红"

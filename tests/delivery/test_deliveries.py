@@ -16,7 +16,7 @@ from delivery import services
 from delivery.models import CHECKLIST_ITEMS, OPTIONAL_ITEMS, REQUIRED_ITEMS, Contract, Delivery, DeliverySettings
 from leads.models import Contact, LeadStatus
 from tests.conftest import CURRENT_TIME, TODAY
-from tests.delivery.conftest import ALL_REQUIRED, NO_ITEMS, TOMORROW, VIN, at, next_slot
+from tests.delivery.conftest import ALL_REQUIRED, NO_ITEMS, TOMORROW, VIN, at, later_today, next_slot
 from tests.factories import UserFactory
 
 # A real (tiny) PNG, as a canvas hands it over.
@@ -101,9 +101,9 @@ def test_the_database_refuses_a_second_delivery_in_a_slot(frozen_clock, signed, 
 def test_moving_a_booked_delivery_keeps_one_row_and_frees_the_old_slot(frozen_clock, signed, book):
     contract = signed()
     old = at(contract.showroom, TOMORROW, "09:00")
-    book(contract, starts_at=old)
+    booked = book(contract, starts_at=old)
 
-    moved = book(contract, starts_at=old + timedelta(days=1))
+    moved = book(contract, starts_at=old + timedelta(days=1), expected_version=booked.version)
 
     assert Delivery.objects.get() == moved
     assert moved.starts_at == old + timedelta(days=1)
@@ -134,6 +134,29 @@ def test_the_booking_page_shows_a_double_booking_next_to_the_time(
     time_block = re.search(r'<div id="div_id_start_time".*?</div>\s*</div>', html, re.S).group(0)
     assert "This slot is already booked" in time_block
     assert not Delivery.objects.filter(contract=contract).exists()
+
+
+def test_moving_a_booking_without_its_version_writes_nothing_and_keeps_the_input(
+    frozen_clock, signed, book, client_for, consultant
+):
+    contract = signed()
+    booked = book(contract, starts_at=at(contract.showroom, TOMORROW, "09:00"))
+
+    response = client_for(consultant).post(
+        reverse("delivery:delivery_book", args=[contract.pk]),
+        {
+            "date": TOMORROW.isoformat(),
+            "start_time": "11:00",
+            "consultant": consultant.pk,
+            "service_advisor": "钱师傅",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "Someone else saved this while you were editing it." in response.content.decode()
+    assert response.context["form"]["service_advisor"].value() == "钱师傅"
+    stored = Delivery.objects.get(pk=booked.pk)
+    assert (stored.starts_at, stored.service_advisor, stored.version) == (booked.starts_at, "孙师傅", 1)
 
 
 def test_the_week_view_lays_the_showrooms_deliveries_on_seven_days_and_the_slot_grid(
@@ -219,7 +242,13 @@ def test_the_car_is_not_handed_over_without_its_vin(frozen_clock, signed, book, 
     delivery = book(signed())
 
     with pytest.raises(ValidationError) as excinfo:
-        services.delivery_complete(delivery=delivery, by=consultant, items=ALL_REQUIRED, customer_signed_name="王先生")
+        services.delivery_complete(
+            delivery=delivery,
+            by=consultant,
+            items=ALL_REQUIRED,
+            customer_signed_name="王先生",
+            expected_version=delivery.version,
+        )
 
     assert errors_of(excinfo) == ["__all__"]
 
@@ -277,29 +306,42 @@ def test_a_colleague_of_another_showroom_cannot_complete(frozen_clock, signed, b
     delivery = book(signed())
 
     with pytest.raises(PermissionDenied):
-        services.delivery_complete(delivery=delivery, by=other_manager, items=ALL_REQUIRED, customer_signed_name="x")
+        services.delivery_complete(
+            delivery=delivery,
+            by=other_manager,
+            items=ALL_REQUIRED,
+            customer_signed_name="x",
+            expected_version=delivery.version,
+        )
 
 
 def test_the_checklist_page_keeps_the_ticks_when_completing_is_refused(
     frozen_clock, signed, book, client_for, consultant
 ):
-    delivery = book(signed(vin=VIN))
+    delivery = book(signed(vin=VIN), starts_at=later_today(consultant.showroom))
     ticked = {name: "on" for name in REQUIRED_ITEMS[:4]}
 
     response = client_for(consultant).post(
         reverse("delivery:delivery_day", args=[delivery.pk]),
-        {**ticked, "customer_signed_name": "王先生", "complete": "1"},
+        {**ticked, "customer_signed_name": "王先生", "signature": SIGNATURE, "complete": "1", "version": "1"},
     )
 
     assert response.status_code == 200
-    assert sorted(response.context["form"].errors) == sorted(REQUIRED_ITEMS[4:])
+    form = response.context["form"]
+    assert sorted(form.errors) == sorted(REQUIRED_ITEMS[4:])
     delivery.refresh_from_db()
     assert delivery.status == "booked"
     assert [getattr(delivery, name) for name in CHECKLIST_ITEMS] == [True] * 4 + [False] * 4
+    # What the customer typed and drew is on the page again, and kept: a reload does not lose it either.
+    assert form["customer_signed_name"].value() == "王先生" and form["signature"].value() == SIGNATURE
+    assert (delivery.customer_signed_name, delivery.signature, delivery.version) == ("王先生", SIGNATURE, 2)
+    assert form["version"].value() == "2"  # the next press goes through, not "someone else saved"
+    reloaded = client_for(consultant).get(reverse("delivery:delivery_day", args=[delivery.pk])).context["form"]
+    assert reloaded["customer_signed_name"].value() == "王先生" and reloaded["signature"].value() == SIGNATURE
 
 
 def test_the_checklist_page_completes_the_delivery(frozen_clock, signed, book, client_for, consultant):
-    delivery = book(signed(vin=VIN))
+    delivery = book(signed(vin=VIN), starts_at=later_today(consultant.showroom))
 
     response = client_for(consultant).post(
         reverse("delivery:delivery_day", args=[delivery.pk]),
@@ -308,6 +350,7 @@ def test_the_checklist_page_completes_the_delivery(frozen_clock, signed, book, c
             "customer_signed_name": "王先生",
             "signature": SIGNATURE,
             "complete": "1",
+            "version": "1",
         },
         follow=True,
     )

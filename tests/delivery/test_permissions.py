@@ -100,6 +100,7 @@ def request_for(view: str, world: dict, user) -> tuple[str, str, dict | None]:
                 "start_time": "16:00",
                 "consultant": signed.consultant_id,
                 "service_advisor": "孙师傅",
+                "version": booked.version,
             },
         ),
         "card": ("get", reverse("delivery:card_detail", args=[card.pk]), None),
@@ -116,7 +117,7 @@ def request_for(view: str, world: dict, user) -> tuple[str, str, dict | None]:
         "delivery day POST": (
             "post",
             reverse("delivery:delivery_day", args=[booked.pk]),
-            {"fees_confirmed": "on", "save": "1"},
+            {"fees_confirmed": "on", "save": "1", "version": booked.version},
         ),
         "confirmation": ("get", reverse("delivery:delivery_confirmation", args=[done.pk]), None),
         "callback list": ("get", reverse("delivery:callback_list"), None),

@@ -1,8 +1,9 @@
 """After the order, in a real browser (issue 5): the consultant signs the contract of an H lead, sees the customer
 information card it opened, books the delivery (a colleague's booking already holds the first slot chosen, and
-the form says so at the time field), enters the VIN once the car is allocated, walks round the car with the
-checklist on a phone, the customer draws a signature, the delivery completes, and the first callback is due
-three days later on the Today list.
+the form says so at the time field); the customer comes a day early, so the delivery day page asks first for the
+VIN and to bring the appointment forward to now; the consultant walks round the car with the checklist on a phone,
+the customer draws a signature (kept when the first press is refused), the delivery completes, and the first
+callback is due three days later on the Today list.
 
 Like the other journeys: the real clock (dates are showroom-local, from `register_now`), elements found by name,
 id, href or data attribute, expected messages run through the zh-hans catalogue. The printable card and the
@@ -119,6 +120,7 @@ def test_contract_card_delivery_checklist_signature_and_the_first_callback_on_to
         starts_at=first_slot,
         consultant=other_consultant,
         service_advisor="赵",
+        expected_version=None,
     )
 
     # --- At the desk: the lead, "sign contract", the contract form.
@@ -199,17 +201,30 @@ def test_contract_card_delivery_checklist_signature_and_the_first_callback_on_to
     expect(desk.locator("#week-table thead th[data-day]")).to_have_count(7)
     screenshot(desk, "delivery-week-desktop")
 
-    # The car is allocated: its VIN goes on the contract (typed with spaces, in lower case).
-    desk.goto(f"/delivery/contracts/{contract.pk}/edit/")
-    desk.locator("#contract-form input[name=vin]").fill("lsvau 2180 n212 3456")
-    desk.locator("#contract-form button[type=submit]").click()
-    expect(desk.locator("#contract-details")).to_contain_text(VIN)
-
-    # --- Delivery day, on a phone: the checklist round the car, the customer's name and signature.
+    # --- The customer comes today, a day early, on a phone. Before the checklist the page asks for what the
+    # handover needs: the car's VIN (typed with spaces, in lower case) and the appointment brought forward.
     phone = log_in(new_page(**PHONE), consultant)
     phone.goto(f"/delivery/contracts/{contract.pk}/")
     phone.locator("#open-checklist").click()
     expect(phone).to_have_url(re.compile(rf"/delivery/deliveries/{delivery.pk}/$"))
+    expect(phone.locator("#complete-delivery")).to_be_disabled()
+    prerequisites = phone.locator("#prerequisites")
+    expect(prerequisites).to_contain_text(zh("Enter the car's VIN on the contract before handing it over."))
+    phone.locator("#vin-form input[name=vin]").fill("lsvau 2180 n212 3456")
+    phone.locator("#save-vin").click()
+    expect(phone.locator(".alert-success")).to_contain_text(zh("VIN saved on the contract."))
+    expect(phone.locator("#vin-form")).to_have_count(0)
+    assert Contract.objects.get(pk=contract.pk).vin == VIN
+    expect(prerequisites).to_contain_text(tomorrow.isoformat() + " 10:00")
+    screenshot(phone, "delivery-early-mobile")
+    phone.locator("#move-to-now").click()
+    expect(phone.locator(".alert-success")).to_contain_text(zh("The appointment is brought forward to now."))
+    expect(phone.locator("#prerequisites")).to_have_count(0)
+    expect(phone.locator("#delivery-moved")).to_contain_text(f"{tomorrow.isoformat()} 10:00")
+    delivery.refresh_from_db()
+    assert delivery.moved_from.astimezone(register_now.tzinfo).strftime("%Y-%m-%d %H:%M") == f"{tomorrow} 10:00"
+
+    # --- The checklist round the car, the customer's name and signature.
     checklist = phone.locator("#checklist-form")
     required = checklist.locator(".checklist-item[data-required=true] input[type=checkbox]")
     expect(required).to_have_count(6)
@@ -227,8 +242,10 @@ def test_contract_card_delivery_checklist_signature_and_the_first_callback_on_to
         zh_n("%(counter)s required item still open.", "%(counter)s required items still open.", 1, counter=1)
     )
     assert Delivery.objects.get(pk=delivery.pk).status == "booked"
+    # Nothing the customer typed or drew is lost: the name is in its field, the signature still on the pad.
+    expect(checklist.locator("input[name=customer_signed_name]")).to_have_value("王建国")
+    expect(checklist.locator("input[name=signature]")).to_have_value(re.compile(r"^data:image/png;base64,"))
     open_item.locator("input").check()
-    draw_signature(phone)
     phone.evaluate("window.scrollTo(0, 0)")
     phone.wait_for_function("window.scrollY === 0")
     screenshot(phone, "delivery-checklist-mobile")

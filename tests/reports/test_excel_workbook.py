@@ -266,9 +266,14 @@ def test_deliveries_and_callbacks_sheets_read_the_delivery_app(world, showroom, 
         starts_at=datetime(2026, 11, 21, 16, 0, tzinfo=showroom.zone),
         consultant=world.zhang,
         service_advisor="孙师傅",
+        expected_version=None,
     )
     delivery_services.delivery_complete(
-        delivery=delivery, by=world.zhang, items=ALL_REQUIRED, customer_signed_name="V6客户"
+        delivery=delivery,
+        by=world.zhang,
+        items=ALL_REQUIRED,
+        customer_signed_name="V6客户",
+        expected_version=delivery.version,
     )
 
     workbook = build(showroom, nov(1), viewer=manager)
