@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dealer_crm.core.models import User
+from dealer_crm.core.versioning import VersionedFormMixin
 from dealer_crm.core.widgets import DatePicker
 
 from .selectors import MAX_PERIOD_DAYS
@@ -44,7 +45,7 @@ def this_month(today: date) -> tuple[date, date]:
     return today.replace(day=1), today
 
 
-class RemarksForm(forms.Form):
+class RemarksForm(VersionedFormMixin, forms.Form):
     remarks = forms.CharField(
         label=_("Remarks"),
         required=False,
@@ -52,14 +53,12 @@ class RemarksForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("What the figures do not say: customers to watch, help you need, why a follow-up slipped."),
     )
-    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
-class CommentForm(forms.Form):
+class CommentForm(VersionedFormMixin, forms.Form):
     comment = forms.CharField(
         label=_("Manager's instructions"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
-    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
 class ReasonForm(forms.Form):

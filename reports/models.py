@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from dealer_crm.core.models import Showroom
+from dealer_crm.core.versioning import Versioned
 
 DEFAULT_CUTOFF = time(18, 30)
 DEFAULT_DELIVERY_OVERDUE_DAYS = 30
@@ -45,7 +46,7 @@ class ReportSettings(models.Model):
         return str(self.showroom)
 
 
-class DailyReport(models.Model):
+class DailyReport(Versioned):
     """One consultant's daily report for one day: remarks, submission, the manager's comment and sign-off."""
 
     showroom = models.ForeignKey(Showroom, verbose_name=_("showroom"), on_delete=models.PROTECT, related_name="+")
@@ -68,8 +69,6 @@ class DailyReport(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # Optimistic lock: every write names the version it started from (see services).
-    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("daily report")

@@ -11,12 +11,9 @@ from django.utils.translation import gettext as _
 
 from dealer_crm.core.clock import showroom_today
 from dealer_crm.core.models import User
+from dealer_crm.core.versioning import save_with_version
 
 from .models import DailyReport, DailyReportEvent
-
-
-class StaleReportError(Exception):
-    """Someone saved the report after this page was opened; their change must not be overwritten."""
 
 
 def _lock_report(*, consultant: User, day: date) -> DailyReport:
@@ -32,11 +29,6 @@ def _refuse_if_signed_off(report: DailyReport) -> None:
             % {"date": report.date.isoformat()},
             code="signed_off",
         )
-
-
-def _refuse_stale(report: DailyReport, expected_version: int | None) -> None:
-    if expected_version is not None and report.version != expected_version:
-        raise StaleReportError
 
 
 def _require_reviewer(by: User, consultant: User) -> None:
@@ -55,15 +47,15 @@ def _save(report: DailyReport, fields: list[str], *, now) -> None:
 
 
 @transaction.atomic
-def daily_report_submit(
-    *, consultant: User, day: date, remarks: str, expected_version: int | None = None
-) -> DailyReport:
+def daily_report_submit(*, consultant: User, day: date, remarks: str, expected_version: int) -> DailyReport:
     """The consultant submits their report of `day` with their remarks (again, to correct them, until the
     manager signs it off). The first submission's time is kept: it is what the cut-off is measured against.
+    A report not yet written is at version 1 (the row is made at it on first use), so two first submissions
+    from two tabs are told apart like any other edits.
 
     1. Refuse a consultant without a showroom and a day still ahead.
-    2. Lock the day's row (created on first use), refuse a signed-off or stale one.
-    3. Save the remarks, the submission time if first, and a history line.
+    2. Lock the day's row (created on first use), refuse a signed-off one.
+    3. Save the remarks and the submission time if first (StaleError when stale), and a history line.
     """
     if consultant.showroom_id is None:
         raise PermissionDenied
@@ -71,13 +63,12 @@ def daily_report_submit(
         raise ValidationError(_("A day that has not come yet cannot be reported."), code="future")
     report = _lock_report(consultant=consultant, day=day)
     _refuse_if_signed_off(report)
-    _refuse_stale(report, expected_version)
     now = timezone.now()
     first = report.submitted_at is None
     report.remarks = remarks.strip()
     if first:
         report.submitted_at = now
-    _save(report, ["remarks", "submitted_at"], now=now)
+    save_with_version(report, fields=["remarks", "submitted_at"], expected_version=expected_version, updated_at=now)
     DailyReportEvent.objects.create(
         report=report,
         action=DailyReportEvent.Action.SUBMITTED if first else DailyReportEvent.Action.CORRECTED,
@@ -89,21 +80,20 @@ def daily_report_submit(
 
 
 @transaction.atomic
-def daily_report_comment(
-    *, consultant: User, day: date, by: User, comment: str, expected_version: int | None = None
-) -> DailyReport:
+def daily_report_comment(*, consultant: User, day: date, by: User, comment: str, expected_version: int) -> DailyReport:
     """The manager's instructions (主管指示) on a consultant's report; possible before it is submitted
     (to ask for it), not after it is signed off. The latest comment is shown; each is kept in the history."""
     _require_reviewer(by, consultant)
     report = _lock_report(consultant=consultant, day=day)
     _refuse_if_signed_off(report)
-    _refuse_stale(report, expected_version)
     comment = comment.strip()
-    if comment == report.manager_comment:
-        return report
+    changed = comment != report.manager_comment
     now = timezone.now()
     report.manager_comment = comment
-    _save(report, ["manager_comment"], now=now)
+    # Written even when unchanged: a manager who saw another version than this one is told so all the same.
+    save_with_version(report, fields=["manager_comment"], expected_version=expected_version, updated_at=now)
+    if not changed:
+        return report
     DailyReportEvent.objects.create(
         report=report, action=DailyReportEvent.Action.COMMENTED, by=by, at=now, text=comment
     )

@@ -15,13 +15,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dealer_crm.core.clock import showroom_today
+from dealer_crm.core.versioning import StaleError, form_conflict
 from leads.selectors import register_days_for
 
 from . import selectors, services
 from .access import get_consultant_for, require_report_reviewer, require_showroom
 from .charts import CHARTS, chart_config, heat_cells, table_rows
 from .forms import CommentForm, PeriodForm, ReasonForm, RemarksForm, this_month
-from .models import DailyReportEvent
+from .models import DailyReport, DailyReportEvent
 
 
 def _neighbours(day: date, today: date) -> dict:
@@ -56,14 +57,23 @@ def daily_report(request, day=None):
                 )
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
-            except services.StaleReportError:
-                messages.error(request, _("The report changed while you were writing; check it and submit again."))
+            except StaleError:
+                form_conflict(form, current_version=_report_version(consultant=user, day=day))
             else:
                 messages.success(request, _("Daily report of %(date)s submitted.") % {"date": day.isoformat()})
                 return redirect("reports:daily_report_day", day=day)
     else:
-        form = RemarksForm(initial={"remarks": report.remarks if report else "", "version": report and report.version})
+        form = RemarksForm(initial={"remarks": report.remarks if report else "", "version": _version_of(report)})
     return _report_page(request, consultant=user, day=day, today=today, report=report, form=form)
+
+
+def _version_of(report: DailyReport | None) -> int:
+    """The version an edit form opens at: a report not written yet is made at version 1 on first use."""
+    return report.version if report else 1
+
+
+def _report_version(*, consultant, day: date) -> int:
+    return _version_of(DailyReport.objects.filter(consultant=consultant, date=day).first())
 
 
 def daily_report_of(request, day, consultant_pk):
@@ -109,15 +119,22 @@ def daily_review(request, day=None):
     """Every consultant's report of the day side by side, with the register's sign-off, the cut-off flags, a
     comment (主管指示) and sign-off per report."""
     require_report_reviewer(request.user)
+    return _review_page(request, day=day or showroom_today(request.user.showroom))
+
+
+def _review_page(request, *, day: date, failed: tuple[int, CommentForm] | None = None):
+    """The review; `failed`: a consultant's comment form refused, shown again with its errors and what was typed."""
     showroom = request.user.showroom
     today = showroom_today(showroom)
-    day = day or today
     review = selectors.daily_review(showroom=showroom, day=day)
     cards = review.cards
     for card in cards:
         report = card.report
+        if failed and failed[0] == card.consultant.pk:
+            card.comment_form = failed[1]
+            continue
         card.comment_form = CommentForm(
-            initial={"comment": report.manager_comment if report else "", "version": report and report.version},
+            initial={"comment": report.manager_comment if report else "", "version": _version_of(report)},
             auto_id=f"id_c{card.consultant.pk}_%s",
         )
     return render(
@@ -147,10 +164,9 @@ def daily_review_comment(request, day, consultant_pk):
     """Save the manager's comment, or save it and sign the report off (the button pressed says which)."""
     require_report_reviewer(request.user)
     consultant = get_consultant_for(request.user, consultant_pk)
-    form = CommentForm(request.POST)
+    form = CommentForm(request.POST, auto_id=f"id_c{consultant.pk}_%s")
     if not form.is_valid():
-        messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
-        return redirect(_review_url(day, consultant.pk))
+        return _review_page(request, day=day, failed=(consultant.pk, form))
     comment = form.cleaned_data["comment"]
     try:
         if request.POST.get("action") == "sign_off":
@@ -167,8 +183,9 @@ def daily_review_comment(request, day, consultant_pk):
             messages.success(request, _("Instructions for %(name)s saved.") % {"name": consultant})
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-    except services.StaleReportError:
-        messages.error(request, _("The report changed while you were writing; check it and save again."))
+    except StaleError:
+        form_conflict(form, current_version=_report_version(consultant=consultant, day=day))
+        return _review_page(request, day=day, failed=(consultant.pk, form))
     return redirect(_review_url(day, consultant.pk))
 
 

@@ -13,7 +13,7 @@ from reports.models import DailyReport, DailyReportEvent, ReportSettings
 from reports.selectors import daily_report_status
 from tests.conftest import CURRENT_TIME, TODAY
 from tests.i18n import zh
-from tests.reports.conftest import at, nov
+from tests.reports.conftest import at, nov, report_version
 
 REPORT_URL = reverse("reports:daily_report")
 
@@ -62,7 +62,9 @@ def test_the_report_page_runs_the_same_queries_however_busy_the_day(
     world, request, client_for, django_assert_num_queries
 ):
     client = client_for(world.zhang)
-    services.daily_report_submit(consultant=world.zhang, day=TODAY, remarks="有历史")
+    services.daily_report_submit(
+        consultant=world.zhang, day=TODAY, remarks="有历史", expected_version=report_version(world.zhang, TODAY)
+    )
     with django_assert_num_queries(17):
         client.get(REPORT_URL)
 
@@ -80,7 +82,9 @@ def test_the_report_page_runs_the_same_queries_however_busy_the_day(
 def test_submitting_keeps_the_remarks_the_time_and_a_history_line(world, client_for):
     client = client_for(world.zhang)
 
-    response = client.post(REPORT_URL, {"remarks": "  L1客户明天一定回电  "})
+    response = client.post(
+        REPORT_URL, {"remarks": "  L1客户明天一定回电  ", "version": report_version(world.zhang, TODAY)}
+    )
 
     assert response.status_code == 302
     assert response["Location"] == report_url(TODAY)
@@ -96,7 +100,9 @@ def test_submitting_keeps_the_remarks_the_time_and_a_history_line(world, client_
 
 
 def test_a_correction_keeps_the_first_submission_time(world, frozen_clock):
-    services.daily_report_submit(consultant=world.zhang, day=TODAY, remarks="第一版")
+    services.daily_report_submit(
+        consultant=world.zhang, day=TODAY, remarks="第一版", expected_version=report_version(world.zhang, TODAY)
+    )
     frozen_clock.move_to(at(11, 21, 19))
 
     report = services.daily_report_submit(consultant=world.zhang, day=TODAY, remarks="第二版", expected_version=2)
@@ -106,39 +112,71 @@ def test_a_correction_keeps_the_first_submission_time(world, frozen_clock):
     assert [action for action, *_rest in events(report)] == ["submitted", "corrected"]
 
 
+STALE_MSGID = (
+    "Someone else saved this while you were editing it. Your input is kept below; open the page in a new tab "
+    "to see their version, then save again."
+)
+
+
 def test_a_stale_page_does_not_overwrite_a_newer_submission(world, client_for):
-    services.daily_report_submit(consultant=world.zhang, day=TODAY, remarks="手机上提交的")  # version 2
+    services.daily_report_submit(
+        consultant=world.zhang, day=TODAY, remarks="手机上提交的", expected_version=report_version(world.zhang, TODAY)
+    )  # version 2
 
     response = client_for(world.zhang).post(REPORT_URL, {"remarks": "电脑上的旧页面", "version": "1"})
 
     assert response.status_code == 200
     assert DailyReport.objects.get(consultant=world.zhang).remarks == "手机上提交的"
-    assert flash(response) == [zh("The report changed while you were writing; check it and submit again.")]
+    form = response.context["form"]
+    assert form.non_field_errors() == [zh(STALE_MSGID)]
+    assert (form["remarks"].value(), form["version"].value()) == ("电脑上的旧页面", "2")
+
+
+def test_a_submission_without_its_version_is_refused_keeping_the_remarks(world, client_for):
+    response = client_for(world.zhang).post(REPORT_URL, {"remarks": "没有版本的页面"})
+
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [zh(STALE_MSGID)]
+    assert response.context["form"]["remarks"].value() == "没有版本的页面"
+    assert zh(STALE_MSGID) in response.content.decode()
+    assert not DailyReport.objects.filter(consultant=world.zhang).exists()
 
 
 def test_no_report_for_a_day_to_come(world):
     with pytest.raises(ValidationError):
-        services.daily_report_submit(consultant=world.zhang, day=nov(22), remarks="")
+        services.daily_report_submit(
+            consultant=world.zhang, day=nov(22), remarks="", expected_version=report_version(world.zhang, nov(22))
+        )
 
 
 # --- Sign-off locks, reopening unlocks ------------------------------------------------------------------------
 
 
 def test_sign_off_locks_the_remarks_and_the_comment_until_reopened_with_a_reason(world, client_for, frozen_clock):
-    services.daily_report_submit(consultant=world.zhang, day=TODAY, remarks="今天订了一台")
+    services.daily_report_submit(
+        consultant=world.zhang, day=TODAY, remarks="今天订了一台", expected_version=report_version(world.zhang, TODAY)
+    )
     frozen_clock.move_to(at(11, 21, 18))
     services.daily_report_sign_off(consultant=world.zhang, day=TODAY, by=world.manager, comment="好，明天跟L1")
 
     with pytest.raises(ValidationError) as refused:
-        services.daily_report_submit(consultant=world.zhang, day=TODAY, remarks="改一下")
+        services.daily_report_submit(
+            consultant=world.zhang, day=TODAY, remarks="改一下", expected_version=report_version(world.zhang, TODAY)
+        )
     assert refused.value.code == "signed_off"
     with pytest.raises(ValidationError):
-        services.daily_report_comment(consultant=world.zhang, day=TODAY, by=world.manager, comment="再改")
+        services.daily_report_comment(
+            consultant=world.zhang,
+            day=TODAY,
+            by=world.manager,
+            comment="再改",
+            expected_version=report_version(world.zhang, TODAY),
+        )
     # Through the page: the form is gone, and a post is refused with the reason.
     client = client_for(world.zhang)
     html = client.get(REPORT_URL).content.decode()
     assert 'id="remarks-form"' not in html and "今天订了一台" in html and "好，明天跟L1" in html
-    response = client.post(REPORT_URL, {"remarks": "改一下"})
+    response = client.post(REPORT_URL, {"remarks": "改一下", "version": report_version(world.zhang, TODAY)})
     assert flash(response) == [
         zh("The daily report of %(date)s is signed off; ask the manager to reopen it.") % {"date": "2026-11-21"}
     ]
@@ -146,7 +184,9 @@ def test_sign_off_locks_the_remarks_and_the_comment_until_reopened_with_a_reason
     frozen_clock.move_to(at(11, 21, 18, 30))
     services.daily_report_reopen(consultant=world.zhang, day=TODAY, by=world.manager, reason="订单数要更正")
     frozen_clock.move_to(at(11, 21, 18, 40))
-    services.daily_report_submit(consultant=world.zhang, day=TODAY, remarks="改一下")
+    services.daily_report_submit(
+        consultant=world.zhang, day=TODAY, remarks="改一下", expected_version=report_version(world.zhang, TODAY)
+    )
 
     report = DailyReport.objects.get(consultant=world.zhang, date=TODAY)
     assert (report.remarks, report.signed_off_at, report.manager_comment) == ("改一下", None, "好，明天跟L1")
@@ -162,7 +202,9 @@ def test_sign_off_locks_the_remarks_and_the_comment_until_reopened_with_a_reason
 def test_only_a_submitted_report_is_signed_off_and_twice_signs_off_once(world):
     with pytest.raises(ValidationError):
         services.daily_report_sign_off(consultant=world.zhang, day=TODAY, by=world.manager)
-    services.daily_report_submit(consultant=world.zhang, day=TODAY, remarks="")
+    services.daily_report_submit(
+        consultant=world.zhang, day=TODAY, remarks="", expected_version=report_version(world.zhang, TODAY)
+    )
     services.daily_report_sign_off(consultant=world.zhang, day=TODAY, by=world.manager)
     services.daily_report_sign_off(consultant=world.zhang, day=TODAY, by=world.manager)
 
@@ -180,7 +222,9 @@ def test_the_database_refuses_a_sign_off_without_submission(world):
 
 
 def test_reopening_needs_a_reason_and_reviewing_needs_a_manager_of_the_showroom(world, other_manager):
-    services.daily_report_submit(consultant=world.zhang, day=TODAY, remarks="")
+    services.daily_report_submit(
+        consultant=world.zhang, day=TODAY, remarks="", expected_version=report_version(world.zhang, TODAY)
+    )
     services.daily_report_sign_off(consultant=world.zhang, day=TODAY, by=world.manager)
 
     with pytest.raises(ValidationError):
@@ -189,7 +233,13 @@ def test_reopening_needs_a_reason_and_reviewing_needs_a_manager_of_the_showroom(
         with pytest.raises(PermissionDenied):
             services.daily_report_reopen(consultant=world.zhang, day=TODAY, by=someone, reason="看看")
         with pytest.raises(PermissionDenied):
-            services.daily_report_comment(consultant=world.li, day=TODAY, by=someone, comment="看看")
+            services.daily_report_comment(
+                consultant=world.li,
+                day=TODAY,
+                by=someone,
+                comment="看看",
+                expected_version=report_version(world.li, TODAY),
+            )
 
 
 # --- Cut-off -----------------------------------------------------------------------------------------------------
@@ -223,7 +273,9 @@ def test_the_cut_off_is_a_showroom_setting(world, client_for, frozen_clock):
     }
 
     ReportSettings.objects.create(showroom=world.zhang.showroom, daily_report_cutoff=time(17))
-    services.daily_report_submit(consultant=world.li, day=TODAY, remarks="")  # at 17:30, after 17:00
+    services.daily_report_submit(
+        consultant=world.li, day=TODAY, remarks="", expected_version=report_version(world.li, TODAY)
+    )  # at 17:30, after 17:00
 
     response = client.get(review)
     cards = {card.consultant.username: card.status for card in response.context["cards"]}

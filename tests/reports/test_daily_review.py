@@ -12,7 +12,7 @@ from reports import services
 from reports.models import DailyReport
 from tests.conftest import CURRENT_TIME, TODAY
 from tests.i18n import zh
-from tests.reports.conftest import nov
+from tests.reports.conftest import nov, report_version
 
 REVIEW_URL = reverse("reports:daily_review")
 
@@ -39,7 +39,9 @@ def boss(world, client_for):
 
 
 def test_every_consultants_report_side_by_side_with_their_figures(world, boss):
-    services.daily_report_submit(consultant=world.li, day=TODAY, remarks="下午没有客户")
+    services.daily_report_submit(
+        consultant=world.li, day=TODAY, remarks="下午没有客户", expected_version=report_version(world.li, TODAY)
+    )
 
     response = boss.get(REVIEW_URL)
 
@@ -79,19 +81,32 @@ def test_the_registers_sign_off_state_is_shown(world, boss):
 
 
 def test_the_manager_comments_then_signs_off_with_a_last_word(world, boss):
-    response = boss.post(comment_url(world.zhang), {"comment": "明天一早给L1回电", "action": "comment"})
+    response = boss.post(
+        comment_url(world.zhang),
+        {"comment": "明天一早给L1回电", "action": "comment", "version": report_version(world.zhang, TODAY)},
+    )
 
     assert response.status_code == 302
     assert response["Location"] == review_url() + f"#report-{world.zhang.pk}"
     report = DailyReport.objects.get(consultant=world.zhang, date=TODAY)
     assert (report.manager_comment, report.submitted_at) == ("明天一早给L1回电", None)  # before the report, to ask
     # Not submitted: no sign-off.
-    response = boss.post(comment_url(world.zhang), {"comment": "明天一早给L1回电", "action": "sign_off"})
+    response = boss.post(
+        comment_url(world.zhang),
+        {"comment": "明天一早给L1回电", "action": "sign_off", "version": report_version(world.zhang, TODAY)},
+    )
     assert flash(response)[-1] == zh("This report has not been submitted yet.")
 
-    services.daily_report_submit(consultant=world.zhang, day=TODAY, remarks="L1没接电话")
+    services.daily_report_submit(
+        consultant=world.zhang, day=TODAY, remarks="L1没接电话", expected_version=report_version(world.zhang, TODAY)
+    )
     response = boss.post(
-        comment_url(world.zhang), {"comment": "明天一早给L1回电，再不接就发短信", "action": "sign_off"}
+        comment_url(world.zhang),
+        {
+            "comment": "明天一早给L1回电，再不接就发短信",
+            "action": "sign_off",
+            "version": report_version(world.zhang, TODAY),
+        },
     )
 
     report.refresh_from_db()
@@ -106,7 +121,9 @@ def test_the_manager_comments_then_signs_off_with_a_last_word(world, boss):
 
 
 def test_reopening_from_the_review_keeps_the_reason(world, boss):
-    services.daily_report_submit(consultant=world.zhang, day=TODAY, remarks="")
+    services.daily_report_submit(
+        consultant=world.zhang, day=TODAY, remarks="", expected_version=report_version(world.zhang, TODAY)
+    )
     services.daily_report_sign_off(consultant=world.zhang, day=TODAY, by=world.manager)
 
     assert boss.post(reopen_url(world.zhang), {"reason": ""}).status_code == 302
@@ -122,7 +139,12 @@ def test_consultants_may_not_review(world, client_for):
     client = client_for(world.zhang)
 
     assert client.get(REVIEW_URL).status_code == 403
-    assert client.post(comment_url(world.li), {"comment": "x", "action": "comment"}).status_code == 403
+    assert (
+        client.post(
+            comment_url(world.li), {"comment": "x", "action": "comment", "version": report_version(world.li, TODAY)}
+        ).status_code
+        == 403
+    )
     assert client.post(reopen_url(world.li), {"reason": "x"}).status_code == 403
     assert not DailyReport.objects.exists()
 
@@ -132,20 +154,36 @@ def test_another_showrooms_manager_sees_their_own_showroom_and_cannot_touch_this
 
     cards = client.get(REVIEW_URL).context["cards"]
     assert [card.consultant.username for card in cards] == ["wu"]  # 上海一店's consultant
-    assert client.post(comment_url(world.zhang), {"comment": "x", "action": "comment"}).status_code == 404
+    assert (
+        client.post(
+            comment_url(world.zhang),
+            {"comment": "x", "action": "comment", "version": report_version(world.zhang, TODAY)},
+        ).status_code
+        == 404
+    )
     assert client.post(reopen_url(world.zhang), {"reason": "x"}).status_code == 404
     assert not DailyReport.objects.exists()
 
 
 def test_the_review_runs_the_same_queries_however_many_consultants(world, request, boss, django_assert_num_queries):
-    services.daily_report_submit(consultant=world.li, day=TODAY, remarks="")
-    services.daily_report_comment(consultant=world.zhang, day=TODAY, by=world.manager, comment="加油")
+    services.daily_report_submit(
+        consultant=world.li, day=TODAY, remarks="", expected_version=report_version(world.li, TODAY)
+    )
+    services.daily_report_comment(
+        consultant=world.zhang,
+        day=TODAY,
+        by=world.manager,
+        comment="加油",
+        expected_version=report_version(world.zhang, TODAY),
+    )
     with django_assert_num_queries(20):
         boss.get(REVIEW_URL)
 
     extra = request.getfixturevalue("busier")
     for user in extra:
-        services.daily_report_submit(consultant=user, day=TODAY, remarks="")
+        services.daily_report_submit(
+            consultant=user, day=TODAY, remarks="", expected_version=report_version(user, TODAY)
+        )
 
     with django_assert_num_queries(20):
         response = boss.get(REVIEW_URL)
@@ -179,3 +217,23 @@ def test_only_the_showrooms_managers_read_a_consultants_report(world, client_for
     assert client_for(world.li).get(report_of).status_code == 403
     assert client_for(world.zhang).get(report_of).status_code == 403  # one's own is at reports:daily_report
     assert client_for(other_manager).get(report_of).status_code == 404
+
+
+@pytest.mark.parametrize("version", [None, "1"], ids=["without a version", "on a stale version"])
+def test_a_comment_refused_as_stale_is_shown_on_the_review_with_what_was_typed(world, boss, version):
+    services.daily_report_submit(consultant=world.zhang, day=TODAY, remarks="第一版", expected_version=1)  # v2
+    posted = {"comment": "经理在旧页面上写的", "action": "comment", "version": version}
+
+    response = boss.post(comment_url(world.zhang), {key: value for key, value in posted.items() if value})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert (
+        zh(
+            "Someone else saved this while you were editing it. Your input is kept below; open the page in a new tab "
+            "to see their version, then save again."
+        )
+        in html
+    )
+    assert "经理在旧页面上写的" in html
+    assert DailyReport.objects.values_list("manager_comment", "version").get(consultant=world.zhang) == ("", 2)
