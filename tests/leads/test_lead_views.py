@@ -9,10 +9,12 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from dealer_crm.core.versioning import STALE_MESSAGE
 from leads.lead_services import contact_record, lead_reassign, lead_request_lost, lead_update_details
 from leads.models import Contact, Lead, LeadEvent, LostRequest, OwnershipClash
 from tests.conftest import CURRENT_TIME, TODAY
 from tests.factories import CarModelFactory, UserFactory
+from tests.i18n import shown
 
 PHONE = "13800138000"
 OTHER_PHONE = "13900139000"
@@ -56,10 +58,7 @@ def block_classes(html: str, element_id: str) -> str:
     return found.group(1).strip() if found else ""
 
 
-STALE_EN = (
-    "Someone else saved this while you were editing it. Your input is kept below; open the page in a new tab "
-    "to see their version, then save again."
-)
+STALE_EN = shown(STALE_MESSAGE, "en")
 
 
 def contact_data(lead: Lead, **overrides) -> dict:

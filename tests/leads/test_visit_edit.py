@@ -5,17 +5,15 @@ import re
 import pytest
 from django.urls import reverse
 
+from dealer_crm.core.versioning import STALE_MESSAGE as KIT_STALE_MESSAGE
 from dealer_crm.core.versioning import StaleError
 from leads import services
 from leads.models import Visit, VisitRevision
 from tests.conftest import CURRENT_TIME
-from tests.i18n import zh
+from tests.i18n import shown, zh
 from tests.leads.form_data import edit_form_data
 
-STALE_MESSAGE = zh(
-    "Someone else saved this while you were editing it. Your input is kept below; open the page in a new tab "
-    "to see their version, then save again."
-)
+STALE_MESSAGE = shown(KIT_STALE_MESSAGE)
 
 
 @pytest.fixture

@@ -8,11 +8,12 @@ from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from dealer_crm.core.versioning import STALE_MESSAGE
 from reports import services
 from reports.models import DailyReport, DailyReportEvent, ReportSettings
 from reports.selectors import daily_report_status
 from tests.conftest import CURRENT_TIME, TODAY
-from tests.i18n import zh
+from tests.i18n import shown, zh
 from tests.reports.conftest import at, nov, report_version
 
 REPORT_URL = reverse("reports:daily_report")
@@ -112,12 +113,6 @@ def test_a_correction_keeps_the_first_submission_time(world, frozen_clock):
     assert [action for action, *_rest in events(report)] == ["submitted", "corrected"]
 
 
-STALE_MSGID = (
-    "Someone else saved this while you were editing it. Your input is kept below; open the page in a new tab "
-    "to see their version, then save again."
-)
-
-
 def test_a_stale_page_does_not_overwrite_a_newer_submission(world, client_for):
     services.daily_report_submit(
         consultant=world.zhang, day=TODAY, remarks="手机上提交的", expected_version=report_version(world.zhang, TODAY)
@@ -128,7 +123,7 @@ def test_a_stale_page_does_not_overwrite_a_newer_submission(world, client_for):
     assert response.status_code == 200
     assert DailyReport.objects.get(consultant=world.zhang).remarks == "手机上提交的"
     form = response.context["form"]
-    assert form.non_field_errors() == [zh(STALE_MSGID)]
+    assert form.non_field_errors() == [shown(STALE_MESSAGE)]
     assert (form["remarks"].value(), form["version"].value()) == ("电脑上的旧页面", "2")
 
 
@@ -136,9 +131,9 @@ def test_a_submission_without_its_version_is_refused_keeping_the_remarks(world, 
     response = client_for(world.zhang).post(REPORT_URL, {"remarks": "没有版本的页面"})
 
     assert response.status_code == 200
-    assert response.context["form"].non_field_errors() == [zh(STALE_MSGID)]
+    assert response.context["form"].non_field_errors() == [shown(STALE_MESSAGE)]
     assert response.context["form"]["remarks"].value() == "没有版本的页面"
-    assert zh(STALE_MSGID) in response.content.decode()
+    assert shown(STALE_MESSAGE) in response.content.decode()
     assert not DailyReport.objects.filter(consultant=world.zhang).exists()
 
 

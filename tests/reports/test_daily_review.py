@@ -7,11 +7,12 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from dealer_crm.core.versioning import STALE_MESSAGE
 from leads.services import register_day_sign_off
 from reports import services
 from reports.models import DailyReport
 from tests.conftest import CURRENT_TIME, TODAY
-from tests.i18n import zh
+from tests.i18n import shown, zh
 from tests.reports.conftest import nov, report_version
 
 REVIEW_URL = reverse("reports:daily_review")
@@ -228,12 +229,6 @@ def test_a_comment_refused_as_stale_is_shown_on_the_review_with_what_was_typed(w
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert (
-        zh(
-            "Someone else saved this while you were editing it. Your input is kept below; open the page in a new tab "
-            "to see their version, then save again."
-        )
-        in html
-    )
+    assert shown(STALE_MESSAGE) in html
     assert "经理在旧页面上写的" in html
     assert DailyReport.objects.values_list("manager_comment", "version").get(consultant=world.zhang) == ("", 2)
