@@ -510,14 +510,14 @@ def delivery_missing_prerequisites(*, delivery: Delivery) -> dict[str, str]:
 @transaction.atomic
 def delivery_move_to_now(*, delivery: Delivery, by: User, expected_version: int) -> Delivery:
     """The customer collects before their booked day: the appointment moves to now, and the delivery keeps the
-    time it was booked for, who moved it and when (shown on the delivery day and its confirmation)."""
+    time it was booked for, who moved it and when (shown on the delivery day page)."""
     _require(by.showroom_id == delivery.showroom_id and by.has_perm("delivery.change_delivery"))
-    delivery = Delivery.objects.select_for_update().select_related("showroom").get(pk=delivery.pk)
+    delivery = Delivery.objects.select_for_update().select_related("showroom", "contract").get(pk=delivery.pk)
     if delivery.status != Delivery.Status.BOOKED:
         raise ValidationError(_("This delivery is done; it cannot be moved."))
+    if "appointment" not in delivery_missing_prerequisites(delivery=delivery):
+        return delivery  # a double click, or the booked day has come: nothing to move
     now = timezone.now()
-    if delivery.starts_at <= now:
-        return delivery  # a double click, or the appointment has come: nothing to move
     delivery.moved_from, delivery.moved_by, delivery.moved_at = delivery.starts_at, by, now
     delivery.starts_at = now
     save_with_version(

@@ -425,11 +425,11 @@ def lead_request_lost(
     """The consultant asks to close the lead as lost (战败); it stays in the tracker until the manager decides."""
     if lead.owner_id != by.pk and not (by.manages_showroom and by.showroom_id == lead.showroom_id):
         raise PermissionDenied
-    errors = {}
+    errors: dict[str, list[str]] = {}
     if lead.status != LeadStatus.OPEN:
-        errors["__all__"] = [_("Only an open lead can be closed as lost.")]
+        errors.setdefault("__all__", []).append(_("Only an open lead can be closed as lost."))
     if lead.lost_requests.filter(state=LostRequest.State.PENDING).exists():
-        errors["__all__"] = [_("A lost request for this lead is already waiting for approval.")]
+        errors.setdefault("__all__", []).append(_("A lost request for this lead is already waiting for approval."))
     if reason not in LostReason.values:
         errors["reason"] = [_("Choose a reason.")]
     if reason == LostReason.COMPETITOR and not competitor_brand.strip():

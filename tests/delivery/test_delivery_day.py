@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
 
 from delivery import services
 from delivery.models import REQUIRED_ITEMS, Contract, Delivery
@@ -38,7 +39,7 @@ def early(frozen_clock, signed, book):
 
 
 def test_completing_before_the_booked_day_is_refused_with_what_to_do(early, consultant):
-    with pytest.raises(ValidationError) as excinfo:
+    with pytest.raises(ValidationError) as excinfo, translation.override("en"):
         services.delivery_complete(
             delivery=early,
             by=consultant,
@@ -143,3 +144,11 @@ def test_a_delivery_day_post_without_its_version_writes_nothing(early, client_fo
     if action != "move":  # the typed input is on the page again
         form = response.context["form" if action == "checklist" else "vin_form"]
         assert form["customer_signed_name" if action == "checklist" else "vin"].value() in ("王先生", VIN)
+
+
+def test_bringing_forward_twice_moves_once(early, consultant):
+    moved = services.delivery_move_to_now(delivery=early, by=consultant, expected_version=early.version)
+
+    again = services.delivery_move_to_now(delivery=moved, by=consultant, expected_version=early.version)
+
+    assert (again.version, again.moved_from) == (moved.version, at(early.showroom, IN_TWO_DAYS, "10:00"))
