@@ -1,18 +1,16 @@
 """Forms of the delivery pages. They only collect input; the rules are in delivery.services."""
 
-import copy
 from datetime import datetime, timedelta
 
 from crispy_forms.bootstrap import InlineCheckboxes, InlineRadios
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Field, Layout, Row
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from dealer_crm.core.clock import showroom_today
-from dealer_crm.core.forms import add_service_errors
+from dealer_crm.core.forms import add_rule_errors
 from dealer_crm.core.models import CarModel, District, User
 from dealer_crm.core.versioning import VersionedFormMixin
 from dealer_crm.core.widgets import DatePicker, TimePicker
@@ -20,7 +18,7 @@ from leads.lead_forms import section_heading
 from leads.models import Lead
 
 from .models import CHECKLIST_ITEMS, Contract, CustomerCard, Delivery, PaymentMethod, Priority
-from .services import CARD_FIELDS, CONTRACT_FIELDS, contract_check
+from .services import CARD_FIELDS, CONTRACT_FIELDS, card_check, contract_check
 from .validators import VIN_LENGTH
 
 # The service speaks of the moment a delivery starts; the form asks for a date and a time.
@@ -108,13 +106,9 @@ class ContractForm(VersionedFormMixin, forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        contract = copy.copy(self.instance)
-        fields = self.service_fields()
-        for name, value in fields.items():
-            setattr(contract, name, value)
-        errors = contract_check(contract, unknown=set(CONTRACT_FIELDS) - set(fields))
-        if errors:
-            add_service_errors(self, ValidationError(errors))
+        add_rule_errors(
+            self, instance=self.instance, check=contract_check, fields=CONTRACT_FIELDS, readable=self.service_fields()
+        )
         return cleaned
 
     def _post_clean(self):
@@ -198,12 +192,20 @@ class CardForm(VersionedFormMixin, forms.ModelForm):
             "version",
         )
 
+    def clean(self):
+        cleaned = super().clean()
+        add_rule_errors(
+            self, instance=self.instance, check=card_check, fields=CARD_FIELDS, readable=self.service_fields()
+        )
+        return cleaned
+
     def _post_clean(self):
         # Saved through card_update (history, optimistic lock), never by ModelForm.save().
         pass
 
     def service_fields(self) -> dict:
-        return {name: self.cleaned_data[name] for name in CARD_FIELDS}
+        """The card's fields as the form could read them (all of them once the form is valid)."""
+        return {name: self.cleaned_data[name] for name in CARD_FIELDS if name in self.cleaned_data}
 
 
 class DeliveryBookingForm(VersionedFormMixin, forms.Form):

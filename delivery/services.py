@@ -308,21 +308,37 @@ def _card_open(*, contract: Contract, by: User) -> CustomerCard:
     return card
 
 
-def _validate_card(card: CustomerCard, errors: dict[str, list[str]]) -> None:
-    """The card's rules, added to `errors` found before (a mobile number that is none): one ValidationError."""
+def card_check(card: CustomerCard, *, unknown: Collection[str] = ()) -> dict[str, list[str]]:
+    """Every rule of the card at once, keyed by field; empty when it may be saved. Normalises the mobile number and
+    puts the priorities in the paper card's order on `card` on the way. `unknown`: fields the form could not read;
+    the rules that need them wait, so the other problems show in the same pass."""
+    errors: dict[str, list[str]] = {}
+    unknown = set(unknown)
+    if card.mobile and "mobile" not in unknown:
+        try:
+            card.mobile = normalize_phone(card.mobile)
+        except ValidationError as exc:
+            errors["mobile"] = exc.messages
+            unknown.add("mobile")
+    if "priorities" not in unknown:
+        chosen = set(card.priorities or [])
+        if chosen - set(Priority.values):
+            errors["priorities"] = [_("Choose from the list.")]
+        # Kept in the order of the paper card's list, whatever order they were ticked in.
+        card.priorities = [code for code in Priority.values if code in chosen]
     try:
         card.full_clean(
-            exclude=["showroom", "number", "lead", "contract", "opened_on", "version"], validate_constraints=False
+            exclude=["showroom", "number", "lead", "contract", "opened_on", "version", *unknown],
+            validate_constraints=False,
         )
     except ValidationError as exc:
         for name, messages in exc.message_dict.items():
             errors.setdefault(name, []).extend(messages)
-    if card.district_id and card.district.showroom_id != card.showroom_id:
+    if "district" not in unknown and card.district_id and card.district.showroom_id != card.showroom_id:
         errors.setdefault("district", []).append(_("This district belongs to another showroom."))
-    if card.birthday and card.birthday > showroom_today(card.showroom):
+    if "birthday" not in unknown and card.birthday and card.birthday > showroom_today(card.showroom):
         errors.setdefault("birthday", []).append(_("A birthday cannot be in the future."))
-    if errors:
-        raise ValidationError(errors)
+    return errors
 
 
 @transaction.atomic
@@ -334,21 +350,11 @@ def card_update(*, card: CustomerCard, by: User, expected_version: int, **fields
         raise ValueError(f"not a card field: {sorted(unknown)}")
     _require(by.showroom_id == card.showroom_id and by.has_perm("delivery.change_customercard"))
     before = {name: _history_value(getattr(card, name)) for name in CARD_FIELDS}
-    errors: dict[str, list[str]] = {}
-    if fields.get("mobile"):
-        try:
-            fields["mobile"] = normalize_phone(fields["mobile"])
-        except ValidationError as exc:
-            errors["mobile"] = exc.messages
-    if "priorities" in fields:
-        chosen = set(fields["priorities"] or [])
-        if chosen - set(Priority.values):
-            errors["priorities"] = [_("Choose from the list.")]
-        # Kept in the order of the paper card's list, whatever order they were ticked in.
-        fields["priorities"] = [code for code in Priority.values if code in chosen]
     for name, value in fields.items():
         setattr(card, name, value)
-    _validate_card(card, errors)
+    errors = card_check(card)
+    if errors:
+        raise ValidationError(errors)
     after = {name: _history_value(getattr(card, name)) for name in CARD_FIELDS}
     changes = {name: [before[name], after[name]] for name in CARD_FIELDS if before[name] != after[name]}
     now = timezone.now()

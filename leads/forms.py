@@ -1,15 +1,13 @@
-import copy
 from datetime import datetime
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Div, Field, Layout, Row
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from dealer_crm.core.clock import showroom_now
-from dealer_crm.core.forms import add_service_errors
+from dealer_crm.core.forms import add_rule_errors
 from dealer_crm.core.models import CarModel, District, InformationSource, User
 from dealer_crm.core.versioning import VersionedFormMixin
 from dealer_crm.core.widgets import DatePicker, TimePicker
@@ -146,21 +144,15 @@ class VisitForm(VersionedFormMixin, forms.ModelForm):
             cleaned["arrived_at"] = datetime.combine(day, arrival, tzinfo=zone)
         if day and departure:
             cleaned["left_at"] = datetime.combine(day, departure, tzinfo=zone)
-        self._check_register_rules(day)
+        add_rule_errors(
+            self,
+            instance=self.instance if self.instance.pk else Visit(showroom=self.user.showroom, visit_date=day),
+            check=visit_check,
+            fields=VISIT_FIELDS,
+            readable=self.service_fields(),
+            field_map=SERVICE_TO_FORM_FIELD,
+        )
         return cleaned
-
-    def _check_register_rules(self, day) -> None:
-        """The service's rules over whatever the form could read, so their errors come with the form's own."""
-        if self.instance.pk:
-            visit = copy.copy(self.instance)
-        else:
-            visit = Visit(showroom=self.user.showroom, visit_date=day, created_by=self.user)
-        fields = self.service_fields()
-        for name, value in fields.items():
-            setattr(visit, name, value)
-        errors = visit_check(visit, unknown=set(VISIT_FIELDS) - set(fields))
-        if errors:
-            add_service_errors(self, ValidationError(errors), SERVICE_TO_FORM_FIELD)
 
     def _post_clean(self):
         # The service validates the entry as a whole (it knows the day, the clock and the showroom);

@@ -212,3 +212,16 @@ def test_a_card_edit_posted_without_its_version_writes_nothing(frozen_clock, sig
     assert "Someone else saved this while you were editing it." in response.content.decode()
     assert response.context["form"]["title"].value() == "工程师"
     assert CustomerCard.objects.values_list("title", "version").get(pk=card.pk) == (card.title, card.version)
+
+
+def test_the_card_form_shows_its_own_errors_and_the_cards_rules_together(frozen_clock, signed, client_for, consultant):
+    card = signed().lead.customer_card
+    data = card_form_data(card, email="not-an-address", mobile="123", birthday=(TODAY + timedelta(days=1)).isoformat())
+
+    response = client_for(consultant).post(reverse("delivery:card_update", args=[card.pk]), data)
+
+    errors = response.context["form"].errors
+    assert sorted(errors) == ["birthday", "email", "mobile"]
+    assert errors["birthday"] == ["A birthday cannot be in the future."]
+    assert response.context["form"]["mobile"].value() == "123"
+    assert CustomerCard.objects.get(pk=card.pk).version == card.version
