@@ -470,7 +470,7 @@ def _delivery_move_to_now(request, delivery):
     form = MoveToNowForm(request.POST)
     try:
         if not form.is_valid():
-            raise StaleError
+            raise StaleError  # its only field is the version: a post without one is refused as stale
         services.delivery_move_to_now(delivery=delivery, by=request.user, expected_version=form.cleaned_data["version"])
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
