@@ -11,16 +11,30 @@ from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from dealer_crm.core.clock import showroom_now
+from dealer_crm.core.clock import showroom_now, showroom_today
+from dealer_crm.core.forms import add_rule_errors
 from dealer_crm.core.models import CarModel, District, Role, User
 from dealer_crm.core.versioning import VersionedFormMixin
 from dealer_crm.core.widgets import DatePicker, TimePicker
 
-from .lead_services import H_SIGNALS, LEAD_DETAIL_FIELDS, grade_suggest
+from .lead_services import H_SIGNALS, LEAD_DETAIL_FIELDS, contact_check, grade_suggest
 from .models import VISIT_GRADES, Contact, ContactKind, Grade, Lead, LostReason, LostRequest
 
 # The service speaks of the moment of the contact; the form asks for a date and a time.
 CONTACT_SERVICE_TO_FORM_FIELD = {"occurred_at": "contact_time"}
+# What contact_check reads of a contact, as the form collects it.
+CONTACT_RULE_FIELDS = (
+    "kind",
+    "occurred_at",
+    "grade_after",
+    "next_follow_up",
+    "late_reason",
+    "suggested_grade",
+    "grade_reason",
+    "model_driven",
+    "licence_number",
+    "agreement_signed",
+)
 FACTOR_FIELDS = ("has_need", "has_decision_power", "has_purchasing_power", "expected_purchase_date")
 
 
@@ -153,7 +167,27 @@ class ContactForm(VersionedFormMixin, GradeInputsForm, forms.ModelForm):
         day, moment = cleaned.get("contact_date"), cleaned.get("contact_time")
         if day and moment:
             cleaned["occurred_at"] = datetime.combine(day, moment, tzinfo=self.lead.showroom.zone)
+        readable = {name: cleaned[name] for name in CONTACT_RULE_FIELDS if name in cleaned}
+        readable["suggested_grade"] = self.server_suggested_grade()
+        if not self.errors.keys().isdisjoint([*FACTOR_FIELDS, "signals"]):
+            del readable["suggested_grade"]  # the assistant cannot weigh what the form could not read
+        add_rule_errors(
+            self,
+            instance=Contact(lead=self.lead),
+            check=contact_check,
+            fields=CONTACT_RULE_FIELDS,
+            readable=readable,
+            field_map=CONTACT_SERVICE_TO_FORM_FIELD,
+        )
         return cleaned
+
+    def server_suggested_grade(self) -> str:
+        """The assistant's grade as the server weighs the inputs (not the page's hidden copy, which may be stale
+        or edited); none for an order: it is a fact, not a judgement."""
+        data = self.cleaned_data
+        if data.get("kind") == ContactKind.ORDER or data.get("grade_after") == "O":
+            return ""
+        return self.suggestion(today=showroom_today(self.lead.showroom)).grade
 
     def _post_clean(self):
         # contact_record validates the contact as a whole; the ModelForm's instance check would repeat part of it.

@@ -1,6 +1,7 @@
 """Writes to intent leads. A lead's grade changes only through `contact_record` (or the manager's lost-lead
 decision), and every write leaves a LeadEvent carrying the lead's grade, status and owner afterwards."""
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -183,6 +184,82 @@ def _contact_from_visit(lead: Lead, visit: Visit, kind: str, grade: str, *, open
 # --- Contacts --------------------------------------------------------------------------------------------
 
 
+def _contact_outcome(
+    lead: Lead, *, kind: str, occurred_at: datetime, grade_after: str, next_follow_up: date | None
+) -> tuple[date, str, date | None, date | None]:
+    """What a contact makes of the lead: its day, the grade after it (an order is O), the next follow-up (the
+    date given, else the grade's interval; none once the lead leaves the tracker) and the interval's date."""
+    contact_day = showroom_date_of(lead.showroom, occurred_at)
+    if kind == ContactKind.ORDER:
+        grade_after = "O"
+    default_next = follow_up_default(showroom=lead.showroom, grade=grade_after, after=contact_day)
+    if grade_after not in OPEN_GRADES:
+        next_follow_up = None
+    elif next_follow_up is None:
+        next_follow_up = default_next
+    return contact_day, grade_after, next_follow_up, default_next
+
+
+def contact_check(contact: Contact, *, unknown: Collection[str] = ()) -> dict[str, list[str]]:
+    """Every rule of a contact with `contact.lead` at once, keyed by field; empty when it may be recorded: the
+    lead is open, the grade is an open grade or O, a test drive has its model, licence and agreement, the next
+    date is not before the contact and is later than the grade's interval only with a reason, a grade other than
+    the assistant's suggestion needs one. `unknown`: fields the form could not read; the rules needing them wait."""
+    errors: dict[str, list[str]] = {}
+    unknown = set(unknown)
+
+    def known(*fields: str) -> bool:
+        return unknown.isdisjoint(fields)
+
+    lead = contact.lead
+    if lead.status != LeadStatus.OPEN:
+        errors.setdefault("__all__", []).append(_("This lead is closed; reopen it before recording a contact."))
+    if known("kind") and contact.kind not in ContactKind.values:
+        errors.setdefault("kind", []).append(_("Choose what kind of contact this was."))
+    grade_after = "O" if contact.kind == ContactKind.ORDER else contact.grade_after
+    if known("kind", "grade_after") and grade_after not in [*OPEN_GRADES, "O"]:
+        errors.setdefault("grade_after", []).append(_("Choose H, A, B, C or O; a lost lead goes through approval."))
+    if known("occurred_at") and contact.occurred_at > timezone.now() + timedelta(minutes=2):
+        errors.setdefault("occurred_at", []).append(_("A contact cannot be in the future."))
+    if known("kind", "grade_after", "occurred_at", "next_follow_up") and grade_after in OPEN_GRADES:
+        contact_day, _grade, next_follow_up, default_next = _contact_outcome(
+            lead,
+            kind=contact.kind,
+            occurred_at=contact.occurred_at,
+            grade_after=grade_after,
+            next_follow_up=contact.next_follow_up,
+        )
+        if next_follow_up < contact_day:
+            errors.setdefault("next_follow_up", []).append(_("The next contact cannot be before this one."))
+        elif (
+            known("late_reason") and default_next and next_follow_up > default_next and not contact.late_reason.strip()
+        ):
+            errors.setdefault("late_reason", []).append(
+                _("Grade %(grade)s is followed up by %(date)s; say why the next contact is later.")
+                % {"grade": grade_after, "date": default_next.isoformat()}
+            )
+    # An order is a fact, not a judgement: only an open grade that differs from the suggestion needs a reason.
+    suggested = contact.suggested_grade
+    if (
+        known("kind", "grade_after", "grade_reason", "suggested_grade")
+        and suggested
+        and grade_after in OPEN_GRADES
+        and grade_after != suggested
+        and not contact.grade_reason.strip()
+    ):
+        errors.setdefault("grade_reason", []).append(
+            _("The assistant suggests %(grade)s; say why you chose another grade.") % {"grade": suggested}
+        )
+    if known("kind") and contact.kind == ContactKind.TEST_DRIVE:
+        if known("model_driven") and contact.model_driven is None:
+            errors.setdefault("model_driven", []).append(_("Which model was driven?"))
+        if known("licence_number") and not contact.licence_number.strip():
+            errors.setdefault("licence_number", []).append(_("A test drive needs the driving licence number."))
+        if known("agreement_signed") and not contact.agreement_signed:
+            errors.setdefault("agreement_signed", []).append(_("A test drive needs the signed agreement."))
+    return errors
+
+
 @transaction.atomic
 def contact_record(
     *,
@@ -206,9 +283,8 @@ def contact_record(
 ) -> Contact:
     """Record a contact with a lead: the one way its grade changes.
 
-    1. Check the rules (ValidationError keyed by field): the lead is open, the grade is an open grade or O,
-       an order means O, a test drive has its model, licence and agreement, the next date defaults from
-       the grade's interval and may be later only with a reason, a grade other than the suggestion needs one.
+    1. Check every rule at once (contact_check; ValidationError keyed by field); an order means O, the next
+       date defaults from the grade's interval.
     2. Move the lead: grade, status (ordered on O), last contact, next follow-up; refuse a stale version.
     3. Keep the contact and a history event with the lead's state afterwards.
 
@@ -219,46 +295,26 @@ def contact_record(
     Lead.objects.select_for_update().filter(pk=lead.pk).values_list("pk").get()
     lead.refresh_from_db()
     showroom = lead.showroom
-    contact_day = showroom_date_of(showroom, occurred_at)
-    if kind == ContactKind.ORDER:
-        grade_after = "O"
-    default_next = follow_up_default(showroom=showroom, grade=grade_after, after=contact_day)
-    if grade_after in OPEN_GRADES and next_follow_up is None:
-        next_follow_up = default_next
-
-    errors: dict[str, list[str]] = {}
-    if lead.status != LeadStatus.OPEN:
-        errors.setdefault("__all__", []).append(_("This lead is closed; reopen it before recording a contact."))
-    if kind not in ContactKind.values:
-        errors.setdefault("kind", []).append(_("Choose what kind of contact this was."))
-    if grade_after not in [*OPEN_GRADES, "O"]:
-        errors.setdefault("grade_after", []).append(_("Choose H, A, B, C or O; a lost lead goes through approval."))
-    if occurred_at > timezone.now() + timedelta(minutes=2):
-        errors.setdefault("occurred_at", []).append(_("A contact cannot be in the future."))
-    if grade_after in OPEN_GRADES:
-        if next_follow_up < contact_day:
-            errors.setdefault("next_follow_up", []).append(_("The next contact cannot be before this one."))
-        elif default_next and next_follow_up > default_next and not late_reason.strip():
-            errors.setdefault("late_reason", []).append(
-                _("Grade %(grade)s is followed up by %(date)s; say why the next contact is later.")
-                % {"grade": grade_after, "date": default_next.isoformat()}
-            )
-    else:
-        next_follow_up = None
-    # An order is a fact, not a judgement: only an open grade that differs from the suggestion needs a reason.
-    if suggested_grade and grade_after in OPEN_GRADES and grade_after != suggested_grade and not grade_reason.strip():
-        errors.setdefault("grade_reason", []).append(
-            _("The assistant suggests %(grade)s; say why you chose another grade.") % {"grade": suggested_grade}
+    errors = contact_check(
+        Contact(
+            lead=lead,
+            kind=kind,
+            occurred_at=occurred_at,
+            grade_after=grade_after,
+            next_follow_up=next_follow_up,
+            late_reason=late_reason,
+            suggested_grade=suggested_grade,
+            grade_reason=grade_reason,
+            model_driven=model_driven,
+            licence_number=licence_number,
+            agreement_signed=agreement_signed,
         )
-    if kind == ContactKind.TEST_DRIVE:
-        if model_driven is None:
-            errors.setdefault("model_driven", []).append(_("Which model was driven?"))
-        if not licence_number.strip():
-            errors.setdefault("licence_number", []).append(_("A test drive needs the driving licence number."))
-        if not agreement_signed:
-            errors.setdefault("agreement_signed", []).append(_("A test drive needs the signed agreement."))
+    )
     if errors:
         raise ValidationError(errors)
+    contact_day, grade_after, next_follow_up, _default = _contact_outcome(
+        lead, kind=kind, occurred_at=occurred_at, grade_after=grade_after, next_follow_up=next_follow_up
+    )
 
     grade_before = "" if opens_lead else lead.grade
     status = LeadStatus.ORDERED if grade_after == "O" else LeadStatus.OPEN

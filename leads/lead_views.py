@@ -56,7 +56,7 @@ from .lead_services import (
     lead_request_lost,
     lead_update_details,
 )
-from .models import OPEN_GRADES, Channel, ContactKind, Lead, LeadEvent, LeadStatus, LostReason, LostRequest
+from .models import OPEN_GRADES, Channel, Lead, LeadEvent, LeadStatus, LostReason, LostRequest
 
 
 def _stale_lead(form, lead: Lead) -> None:
@@ -300,10 +300,6 @@ class ContactCreateView(LeadFormMixin, FormView):
     def form_valid(self, form):
         data = form.cleaned_data
         suggestion = form.suggestion(today=showroom_today(self.lead.showroom))
-        # The server's own suggestion counts, not the page's hidden copy (which may be stale or edited).
-        # An order is a fact, not a judgement: the assistant has nothing to say about grade O.
-        ordered = data["kind"] == ContactKind.ORDER or data["grade_after"] == "O"
-        suggested = "" if ordered else suggestion.grade
         form.data = form.data.copy()
         form.data["suggested_grade"] = suggestion.grade
         try:
@@ -318,7 +314,7 @@ class ContactCreateView(LeadFormMixin, FormView):
                 contact = contact_record(
                     lead=lead,
                     by=self.request.user,
-                    suggested_grade=suggested,
+                    suggested_grade=form.server_suggested_grade(),
                     expected_version=lead.version,
                     **form.contact_fields(),
                 )

@@ -647,6 +647,24 @@ def test_contact_on_a_lead_changed_meanwhile_is_refused_and_keeps_the_input(engl
     assert response.context["form"]["version"].value() == str(page_version + 1)
 
 
+def test_the_contact_form_shows_its_own_errors_and_the_contact_rules_together(english, consultant, lead):
+    response = english(consultant).post(
+        reverse("leads:contact_create", args=[lead.pk]),
+        contact_data(lead, kind="test_drive", contact_time="", grade_after="B"),
+    )
+
+    errors = response.context["form"].errors
+    assert errors == {
+        "contact_time": ["This field is required."],
+        "grade_reason": ["The assistant suggests A; say why you chose another grade."],
+        "model_driven": ["Which model was driven?"],
+        "licence_number": ["A test drive needs the driving licence number."],
+        "agreement_signed": ["A test drive needs the signed agreement."],
+    }
+    assert response.context["form"]["summary"].value() == "确认了配置，下周来看车"
+    assert Contact.objects.filter(lead=lead).count() == 1
+
+
 def test_contact_posted_without_its_version_is_refused_and_keeps_the_input(english, consultant, lead):
     response = english(consultant).post(
         reverse("leads:contact_create", args=[lead.pk]), contact_data(lead, version=None)
