@@ -232,7 +232,9 @@ class GlobalReferenceAdmin:
         # The stock rule also lets "change" imply "view"; here only the view permission itself does.
         user = request.user
         view = f"{self.opts.app_label}.view_{self.opts.model_name}"
-        return sees_every_showroom(user) or (user.is_active and user.is_staff and user.has_perm(view))
+        return sees_every_showroom(user) or (
+            user.is_active and user.is_staff and user.showroom_id is not None and user.has_perm(view)
+        )
 
 
 class SuperuserOnlyAdmin:
