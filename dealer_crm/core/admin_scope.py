@@ -214,10 +214,8 @@ class ShowroomScopedAdmin:
         return [*shown, *(m for m in map(self._masked, self._own_phone_fields()) if m and m not in shown)]
 
 
-class GlobalReferenceAdmin:
-    """Mixin for dealer-group-wide reference data: superusers add, change and delete; showroom staff with the
-    view permission read it (the car catalogue and the information sources are the same for every showroom,
-    so no showroom's administrator changes them for the others)."""
+class _SuperuserWrites:
+    """Only a superuser adds, changes and deletes."""
 
     def has_add_permission(self, request, *args):
         return sees_every_showroom(request.user) and super().has_add_permission(request, *args)
@@ -227,6 +225,12 @@ class GlobalReferenceAdmin:
 
     def has_delete_permission(self, request, obj=None):
         return sees_every_showroom(request.user) and super().has_delete_permission(request, obj)
+
+
+class GlobalReferenceAdmin(_SuperuserWrites):
+    """Mixin for dealer-group-wide reference data: superusers add, change and delete; showroom staff with the
+    view permission read it (the car catalogue and the information sources are the same for every showroom,
+    so no showroom's administrator changes them for the others)."""
 
     def has_view_permission(self, request, obj=None):
         # The stock rule also lets "change" imply "view"; here only the view permission itself does.
@@ -237,7 +241,7 @@ class GlobalReferenceAdmin:
         )
 
 
-class SuperuserOnlyAdmin:
+class SuperuserOnlyAdmin(_SuperuserWrites):
     """Mixin for what no showroom owns: raw groups and permissions, login lockouts, the reminder runs."""
 
     def has_module_permission(self, request):
@@ -245,12 +249,3 @@ class SuperuserOnlyAdmin:
 
     def has_view_permission(self, request, obj=None):
         return sees_every_showroom(request.user) and super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request, *args):
-        return sees_every_showroom(request.user) and super().has_add_permission(request, *args)
-
-    def has_change_permission(self, request, obj=None):
-        return sees_every_showroom(request.user) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return sees_every_showroom(request.user) and super().has_delete_permission(request, obj)

@@ -1,4 +1,5 @@
 import pytest
+from django.urls import reverse
 
 from dealer_crm.core import health
 from delivery import services as delivery_services
@@ -62,3 +63,19 @@ def other_showroom_records(other_showroom, other_manager, make_lead):
         "delivery_complaint": complaint,
         "reports_dailyreport": report,
     }
+
+
+NEW_PASSWORD = "Taken-over-2026!"
+
+
+@pytest.fixture
+def post_new_password(showroom_admin_client):
+    """The showroom admin sets `user`'s password to NEW_PASSWORD through the admin's password form."""
+
+    def post(user):
+        return showroom_admin_client.post(
+            reverse("admin:auth_user_password_change", args=[user.pk]),
+            {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true", "set-password": "1"},
+        )
+
+    return post

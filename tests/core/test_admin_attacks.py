@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
-PASSWORD = "Taken-over-2026!"
+from tests.core.conftest import NEW_PASSWORD
 
 
 def test_a_showroom_admin_cannot_make_themselves_superuser(showroom_admin_client, showroom_admin):
@@ -75,12 +75,9 @@ def test_another_showrooms_full_phone_numbers_are_not_in_the_admin(
         assert "13912345678" not in listing.content.decode()
 
 
-def test_a_showroom_admin_cannot_set_another_showrooms_managers_password(showroom_admin_client, other_manager):
-    response = showroom_admin_client.post(
-        reverse("admin:auth_user_password_change", args=[other_manager.pk]),
-        {"password1": PASSWORD, "password2": PASSWORD, "usable_password": "true", "set-password": "1"},
-    )
+def test_a_showroom_admin_cannot_set_another_showrooms_managers_password(post_new_password, other_manager):
+    response = post_new_password(other_manager)
 
     assert response.status_code == 404
     other_manager.refresh_from_db()
-    assert not other_manager.check_password(PASSWORD)
+    assert not other_manager.check_password(NEW_PASSWORD)

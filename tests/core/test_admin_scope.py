@@ -12,6 +12,7 @@ from django.urls import reverse
 from dealer_crm.core.admin_scope import SELF, GlobalReferenceAdmin, ShowroomScopedAdmin, SuperuserOnlyAdmin
 from dealer_crm.core.models import CarModel, District, Showroom, User
 from reports.models import ReportSettings
+from tests.core.conftest import NEW_PASSWORD
 from tests.factories import DistrictFactory, UserFactory
 
 DECLARATIONS = (ShowroomScopedAdmin, GlobalReferenceAdmin, SuperuserOnlyAdmin)
@@ -301,28 +302,24 @@ def test_an_admin_cannot_change_their_own_role_or_deactivate_themselves(showroom
     assert roles_of(showroom_admin) == ["admin"]
 
 
-def test_an_admin_resets_a_colleagues_password(showroom_admin_client, consultant):
-    response = showroom_admin_client.post(
-        reverse("admin:auth_user_password_change", args=[consultant.pk]),
-        {"password1": PASSWORD, "password2": PASSWORD, "usable_password": "true", "set-password": "1"},
-    )
+def test_an_admin_resets_a_colleagues_password(post_new_password, consultant):
+    response = post_new_password(consultant)
 
     assert response.status_code == 302
     consultant.refresh_from_db()
-    assert consultant.check_password(PASSWORD)
+    assert consultant.check_password(NEW_PASSWORD)
 
 
-def test_a_superuser_is_a_404_to_a_showroom_admin_even_in_their_showroom(showroom_admin_client, showroom):
+def test_a_superuser_is_a_404_to_a_showroom_admin_even_in_their_showroom(
+    showroom_admin_client, post_new_password, showroom
+):
     superuser = UserFactory(showroom=showroom, is_staff=True, is_superuser=True)
 
     listing = showroom_admin_client.get(reverse("admin:core_user_changelist"))
-    password = showroom_admin_client.post(
-        reverse("admin:auth_user_password_change", args=[superuser.pk]),
-        {"password1": PASSWORD, "password2": PASSWORD, "usable_password": "true", "set-password": "1"},
-    )
+    password = post_new_password(superuser)
 
     assert superuser.pk not in [user.pk for user in listing.context["cl"].result_list]
     assert showroom_admin_client.get(reverse("admin:core_user_change", args=[superuser.pk])).status_code == 404
     assert password.status_code == 404
     superuser.refresh_from_db()
-    assert not superuser.check_password(PASSWORD)
+    assert not superuser.check_password(NEW_PASSWORD)
