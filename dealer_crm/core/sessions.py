@@ -21,25 +21,30 @@ def idle_timeout_text() -> str:
     return timeuntil(now + settings.SESSION_IDLE_TIMEOUT, now)
 
 
+def session_start_idle_clock(*, request) -> None:
+    """At login (Django's user_logged_in signal, connected in CoreConfig.ready): the idle time starts now,
+    saved with the new session itself rather than by a second write on the next request."""
+    request.session[LAST_SEEN] = timezone.now().timestamp()
+
+
 class IdleSessionTimeoutMiddleware:
     """After the authentication and message middleware: logs out a user whose last request is older than the
     idle timeout (the login-required middleware then sends them to the login page, where a message says why),
-    and after the view remembers the time of the request (after, so that the login request itself counts)."""
+    and otherwise remembers the time of the request, at most once a minute."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        now = timezone.now().timestamp()
-        last_seen = request.session.get(LAST_SEEN)
-        idle_seconds = settings.SESSION_IDLE_TIMEOUT.total_seconds()
-        if request.user.is_authenticated and last_seen is not None and now - last_seen > idle_seconds:
-            logout(request)
-            messages.info(
-                request, _("You were logged out after %(idle)s without activity.") % {"idle": idle_timeout_text()}
-            )
-        response = self.get_response(request)
-        last_seen = request.session.get(LAST_SEEN)  # a login or logout replaced the session
-        if request.user.is_authenticated and (last_seen is None or now - last_seen >= REFRESH_EVERY_SECONDS):
-            request.session[LAST_SEEN] = now
-        return response
+        if request.user.is_authenticated:
+            now = timezone.now().timestamp()
+            last_seen = request.session.get(LAST_SEEN)
+            if last_seen is not None and now - last_seen > settings.SESSION_IDLE_TIMEOUT.total_seconds():
+                logout(request)
+                messages.info(
+                    request,
+                    _("You were logged out after %(idle)s without activity.") % {"idle": idle_timeout_text()},
+                )
+            elif last_seen is None or now - last_seen >= REFRESH_EVERY_SECONDS:
+                request.session[LAST_SEEN] = now
+        return self.get_response(request)
