@@ -44,12 +44,21 @@ def other_showroom_records(other_showroom, other_manager, make_lead):
         starts_at=next_slot(other_showroom),
         consultant=consultant,
         service_advisor="孙师傅",
+        expected_version=None,
+    )
+    # The customer collects today, ahead of the booked slot: the appointment moves to now first.
+    delivery = delivery_services.delivery_move_to_now(
+        delivery=delivery, by=consultant, expected_version=delivery.version
     )
     delivery = delivery_services.delivery_complete(
-        delivery=delivery, by=consultant, items=ALL_REQUIRED, customer_signed_name="赵女士"
+        delivery=delivery,
+        by=consultant,
+        items=ALL_REQUIRED,
+        customer_signed_name="赵女士",
+        expected_version=delivery.version,
     )
     complaint = delivery_services.complaint_open(delivery=delivery, by=consultant, description="车漆有划痕")
-    report = daily_report_submit(consultant=consultant, day=TODAY, remarks="今天接待一位")
+    report = daily_report_submit(consultant=consultant, day=TODAY, remarks="今天接待一位", expected_version=1)
     first_contact = lead.contacts.filter(visit__isnull=False).get()
     return {
         "core_user": other_manager,
