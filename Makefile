@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test setup demo messages lint bench clean
+.PHONY: run test setup demo messages lint bench clean vendor
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ lint: setup
 ## bench: the benchmark scripts against PostgreSQL (see benchmarks/README.md)
 bench: setup
 	$(BIN)/python benchmarks/register_list.py
+
+## vendor: rebuild static/vendor/ from the npm registry's packages, versions pinned in the script (needs npm)
+vendor:
+	scripts/vendor_static.sh
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
