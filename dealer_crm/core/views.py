@@ -1,6 +1,6 @@
 from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.i18n import set_language
@@ -31,3 +31,8 @@ def healthz(request):
 
 # The login page offers the language switch too, before anyone is logged in.
 switch_language = login_not_required(set_language)
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: the app's page for a refused form, saying what to do next (the reason is for the logs)."""
+    return render(request, "403_csrf.html", status=403)
