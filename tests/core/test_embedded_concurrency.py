@@ -179,7 +179,7 @@ class Staff:
                 self.tally.rejected.append(f"sc{self.number}: login")
             return
         n = 0
-        while time.monotonic() < deadline:
+        while n == 0 or time.monotonic() < deadline:  # one whole round at least, however slow the machine
             n += 1
             for page in ("/register/", "/leads/", "/today/"):
                 self.request(page)
