@@ -4,8 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
+# Where `make run` listens: `make run PORT=8080 HOST=0.0.0.0` to reach it from the showroom's phones.
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
-.PHONY: run test setup demo messages lint bench clean
+.PHONY: run test setup demo messages lint bench clean vendor
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +20,7 @@ $(STAMP): $(BIN)/python requirements.txt requirements-dev.txt
 
 setup: $(STAMP)
 
-## run: SQLite under var/, demo data, logins printed, web on http://127.0.0.1:8000 plus worker and beat
+## run: SQLite under var/, demo data, logins printed, web on http://$(HOST):$(PORT) plus worker and beat
 run: setup
 	mkdir -p var
 	DJANGO_SETTINGS_MODULE=dealer_crm.settings.local $(BIN)/python manage.py migrate --noinput
@@ -26,7 +29,7 @@ run: setup
 	DJANGO_SETTINGS_MODULE=dealer_crm.settings.local $(BIN)/celery -A dealer_crm worker --beat \
 	    --schedule var/celerybeat-schedule --loglevel INFO --concurrency 1 --logfile var/celery.log & \
 	  trap 'kill %1 2>/dev/null' EXIT INT TERM; \
-	  DJANGO_SETTINGS_MODULE=dealer_crm.settings.local $(BIN)/python manage.py runserver 127.0.0.1:8000
+	  DJANGO_SETTINGS_MODULE=dealer_crm.settings.local $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## test: the whole suite; PostgreSQL/Redis/Chromium when present (DATABASE_URL, REDIS_URL), SQLite otherwise
 test: setup
@@ -45,6 +48,10 @@ lint: setup
 ## bench: the benchmark scripts against PostgreSQL (see benchmarks/README.md)
 bench: setup
 	$(BIN)/python benchmarks/register_list.py
+
+## vendor: rebuild static/vendor/ from the npm registry's packages, versions pinned in the script (needs npm)
+vendor:
+	scripts/vendor_static.sh
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.i18n import set_language
@@ -42,3 +42,8 @@ class LoginView(auth_views.LoginView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(**kwargs, idle_timeout=idle_timeout_text())
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: the app's page for a refused form, saying what to do next (the reason is for the logs)."""
+    return render(request, "403_csrf.html", status=403)

@@ -19,6 +19,16 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 # Every request is one transaction: a view that fails half-way leaves nothing behind.
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default serves a whole showroom's morning: concurrent writers must queue, not fail with
+    # "database is locked". WAL lets readers go on while one writes; IMMEDIATE takes the write lock when a
+    # transaction starts, so two transactions never both read then deadlock on upgrading (which SQLite
+    # answers at once, whatever the timeout); the busy timeout is how long a writer waits for the lock.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000",
+        transaction_mode="IMMEDIATE",
+        timeout=20,
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
@@ -94,6 +104,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# A refused form (expired session, stale page) gets the app's page in the user's language (templates/403_csrf.html).
+CSRF_FAILURE_VIEW = "dealer_crm.core.views.csrf_failure"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 # Showrooms share front-desk computers: a session ends when the browser closes and after this long without a
