@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import DailyReport, DailyReportEvent, ReportSettings
+from .models import DailyReport, DailyReportEvent, ImportSynonym, ReportSettings
 
 
 @admin.register(ReportSettings)
@@ -37,3 +37,27 @@ class DailyReportAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ImportSynonym)
+class ImportSynonymAdmin(admin.ModelAdmin):
+    """How legacy registers spell the CRM's values (亲友 → 亲友介绍): global reference data, superusers only."""
+
+    list_display = ["column", "synonym", "meaning"]
+    list_filter = ["column"]
+    search_fields = ["synonym", "meaning"]
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
