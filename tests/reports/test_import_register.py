@@ -645,3 +645,43 @@ def test_an_upload_that_is_not_xlsx_is_refused_at_the_form(client_for, manager, 
         response = client_for(manager).post(reverse("reports:import_upload"), {"file": upload})
     assert response.status_code == 200 and "file" in response.context["form"].errors
     assert not ImportBatch.objects.exists()
+
+
+def test_the_preview_shows_the_columns_and_the_unmatched_values_to_map_in_english(
+    client_for, world, showroom, manager, tmp_path
+):
+    path = xlsx(tmp_path / "sources.xlsx", SOURCES_FILE)
+    client = client_for(manager)
+    with open(path, "rb") as upload:
+        client.post(reverse("reports:import_upload"), {"file": upload})
+    preview_url = reverse("reports:import_preview", args=[ImportBatch.objects.get().pk])
+
+    page = client.get(preview_url, HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    assert "Heading in the file" in html and "获知渠道" not in html and "信息来源" in html
+    unmatched = [value for _index, value, _vocabulary in page.context["unmatched"]]
+    assert [(value.text, value.count, value.suggestion_label) for value in unmatched] == [
+        ("亲友会", 2, "Friends & family"),
+        ("抖音", 1, ""),
+    ]
+    assert "None of these: keep it in the remarks" in html
+    assert 'id="import-submit" disabled' in html
+
+    # Mapped (亲友会 as suggested, 抖音 kept in the remarks), the file imports whole.
+    friends = page.context["unmatched"][0][2].exact("friends")
+    answers = {"column_0": "source", "text_0": "亲友会", "map_0": friends}
+    answers |= {"column_1": "source", "text_1": "抖音", "map_1": register_import.KEEP}
+    assert client.get(preview_url, answers).context["counts"]["valid"] == 4
+    client.post(reverse("reports:import_confirm", args=[ImportBatch.objects.get().pk]), answers)
+    assert Visit.objects.filter(customer_name__in=["甲先生", "乙女士", "丙先生", "丁女士"]).count() == 4
+
+
+def test_confirming_with_values_still_unmatched_imports_nothing(client_for, world, showroom, manager, tmp_path):
+    path = xlsx(tmp_path / "sources.xlsx", SOURCES_FILE)
+    client = client_for(manager)
+    with open(path, "rb") as upload:
+        client.post(reverse("reports:import_upload"), {"file": upload})
+    batch = ImportBatch.objects.get()
+    client.post(reverse("reports:import_confirm", args=[batch.pk]))
+    batch.refresh_from_db()
+    assert batch.status == "previewed" and not Visit.objects.filter(customer_name="甲先生").exists()
