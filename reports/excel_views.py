@@ -212,7 +212,11 @@ def _parse_batch(request, batch: ImportBatch):
     if not path.is_file():
         raise Http404
     mappings, file_kind = _value_mappings(request.POST if request.method == "POST" else request.GET)
-    return register_import.register_import_parse(path, showroom=batch.showroom, mappings=mappings, file_kind=file_kind)
+    reference = register_import.Reference.load(batch.showroom)
+    parsed = register_import.register_import_parse(
+        path, showroom=batch.showroom, mappings=mappings, file_kind=file_kind, reference=reference
+    )
+    return parsed, reference
 
 
 def import_preview(request, pk):
@@ -221,8 +225,7 @@ def import_preview(request, pk):
     batch = _get_batch_for(request.user, pk)
     if batch.status == ImportBatch.Status.IMPORTED:
         return render(request, "reports/excel_import_done.html", {"batch": batch})
-    parsed = _parse_batch(request, batch)
-    reference = register_import.Reference.load(batch.showroom) if parsed.unmatched else None
+    parsed, reference = _parse_batch(request, batch)
     unmatched = [
         (index, value, reference.vocabularies[value.field]) for index, value in enumerate(parsed.unmatched.values())
     ]
@@ -247,7 +250,7 @@ def import_confirm(request, pk):
     if batch.status == ImportBatch.Status.IMPORTED:
         messages.info(request, _("This file has been imported already."))
         return redirect("reports:import_preview", pk=batch.pk)
-    parsed = _parse_batch(request, batch)
+    parsed, _reference = _parse_batch(request, batch)
     if parsed.error:
         messages.error(request, parsed.error)
         return redirect("reports:import_preview", pk=batch.pk)

@@ -246,7 +246,7 @@ class Column:
     @property
     def warns(self) -> bool:
         """An ignored column the CRM cannot account for, with something in it: data that will not be imported."""
-        return self.status == "ignored" and self.field == "" and self.has_data and self.ignored_because != "own"
+        return self.status == "ignored" and self.has_data and self.ignored_because != "own"
 
 
 @dataclass
@@ -653,7 +653,7 @@ class RowReader:
             unmatched.chosen = chosen
             return vocabulary.value(chosen)
         row.errors.append(
-            _("%(column)s “%(value)s” matches nothing in the CRM: say what it stands for above the rows.")
+            _("%(column)s “%(value)s” matches nothing in the CRM: say what it stands for.")
             % {"column": column_label(name), "value": text}
         )
         return None

@@ -194,7 +194,7 @@ def test_each_rejected_row_says_what_is_wrong_in_the_users_language(bad_file, sh
     ]
     assert by_line[4].errors == ["“昨天”不是日期（请写作 2025-03-08）。"]
     assert by_line[5].errors == [
-        zh("%(column)s “%(value)s” matches nothing in the CRM: say what it stands for above the rows.")
+        zh("%(column)s “%(value)s” matches nothing in the CRM: say what it stands for.")
         % {"column": "销售顾问", "value": "王老师"}
     ]
     assert by_line[7].errors == [zh("Departure must be after arrival.")]
@@ -314,7 +314,7 @@ def test_import_register_command_prints_the_counts_exits_1_and_writes_the_reject
     lines = out.splitlines()
     assert f"{bad_file}: 1 imported / 1 duplicates / 8 rejected / 0 warnings" in lines
     assert f"  rejected rows written to {bad_file}.rejected.xlsx" in lines
-    assert "  row 5 refused: 销售顾问“王老师”与 CRM 中的任何值都不匹配：请在行列表上方说明它代表什么。" in lines
+    assert "  row 5 refused: 销售顾问“王老师”与 CRM 中的任何值都不匹配：请说明它代表什么。" in lines
     assert "  unmatched consultant “王老师” ×1" in lines
     assert f"{good}: 1 imported / 0 duplicates / 0 rejected / 0 warnings" in lines
     assert lines[-1] == "Total: 2 imported / 1 duplicates / 8 rejected / 0 warnings"
