@@ -685,3 +685,35 @@ def test_confirming_with_values_still_unmatched_imports_nothing(client_for, worl
     client.post(reverse("reports:import_confirm", args=[batch.pk]))
     batch.refresh_from_db()
     assert batch.status == "previewed" and not Visit.objects.filter(customer_name="甲先生").exists()
+
+
+def test_only_superusers_see_and_edit_the_synonyms_in_the_admin(client_for, showroom):
+    url = reverse("admin:reports_importsynonym_changelist")
+    staff_admin = UserFactory(username="it", showroom=showroom, role="admin", is_staff=True)
+    assert client_for(staff_admin).get(url).status_code == 403
+    root = UserFactory(username="root", showroom=showroom, is_staff=True, is_superuser=True)
+    page = client_for(root).get(url, {"q": "亲友"})
+    assert page.status_code == 200 and "亲友推荐" in page.content.decode()  # seeded by the migration
+    response = client_for(root).post(
+        reverse("admin:reports_importsynonym_add"), {"column": "source", "synonym": "老乡介绍", "meaning": "亲友介绍"}
+    )
+    assert response.status_code == 302 and ImportSynonym.objects.get(synonym="老乡介绍").meaning == "亲友介绍"
+
+
+def test_a_file_without_a_kind_column_asks_the_preview_for_the_files_kind(client_for, world, manager, tmp_path):
+    path = xlsx(
+        tmp_path / "calls.xlsx",
+        [
+            ["日期", "客户姓名", "电话", "进店时间", "离去时间", "销售顾问"],
+            ["2026-11-16", "甲", "", "9:00", "9:05", "张伟"],
+        ],
+    )
+    client = client_for(manager)
+    with open(path, "rb") as upload:
+        client.post(reverse("reports:import_upload"), {"file": upload})
+    preview_url = reverse("reports:import_preview", args=[ImportBatch.objects.get().pk])
+    page = client.get(preview_url)
+    assert page.context["parsed"].needs_kind and 'id="import-file-kind"' in page.content.decode()
+    assert client.get(preview_url, {"file_kind": "call"}).context["counts"]["valid"] == 1
+    client.post(reverse("reports:import_confirm", args=[ImportBatch.objects.get().pk]), {"file_kind": "call"})
+    assert Visit.objects.get(customer_name="甲").kind == "call"
