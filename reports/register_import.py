@@ -78,7 +78,7 @@ HEADER_SYNONYMS: dict[str, list[str]] = {
     "kind": [
         "来店/来电", "来店(电)", "来电(店)", "来店/电", "来电/店", "店/电", "来店或来电", "来店来电", "进店/来电",
         "类型", "方式", "来访方式", "接待方式", "walk-in or call", "walk-in/call",
-        "visit or call", "type", "kind", "contact type", "channel",
+        "visit or call", "type", "kind", "contact type",
     ],
     "customer_name": [
         "客户姓名", "姓名", "客户", "客户名称", "顾客姓名", "顾客名称", "顾客", "来店(电)客户姓名", "客户称呼",

@@ -106,21 +106,14 @@ class Command(BaseCommand):
                     refused_files += 1
                     self.stdout.write(f"{path}: refused" + (" (--strict: warnings)" if not parsed.error else ""))
                     continue
-                if not dry_run:
-                    counts |= self.import_file(path, room, parsed)
-                self.stdout.write(
-                    f"{path}: {counts['imported'] if not dry_run else counts['valid']} "
-                    f"{'imported' if not dry_run else 'to import'} / {counts['duplicates']} duplicates / "
-                    f"{counts['rejected']} rejected / {counts['warnings']} warnings" + (" (dry run)" if dry_run else "")
-                )
+                # A dry run's "imported" is what would be: the valid rows.
+                counts |= {"imported": counts["valid"]} if dry_run else self.import_file(path, room, parsed)
+                self.stdout.write(f"{path}: {summary(counts, dry_run=dry_run)}" + (" (dry run)" if dry_run else ""))
                 for key in totals:
-                    totals[key] += counts["valid" if key == "imported" and dry_run else key]
+                    totals[key] += counts[key]
         if len(files) > 1:
-            self.stdout.write(
-                f"Total: {totals['imported']} {'imported' if not dry_run else 'to import'} / "
-                f"{totals['duplicates']} duplicates / {totals['rejected']} rejected / {totals['warnings']} warnings"
-                + (f"; {refused_files} files refused" if refused_files else "")
-            )
+            refused = f"; {refused_files} files refused" if refused_files else ""
+            self.stdout.write(f"Total: {summary(totals, dry_run=dry_run)}{refused}")
         if refused_files or totals["rejected"]:
             raise CommandError("Some rows or files were refused: nothing of them was imported.", returncode=1)
 
@@ -173,6 +166,14 @@ class Command(BaseCommand):
             register_import.rejected_rows_write(parsed, result.rejected_rows, rejected)
             self.stdout.write(f"  rejected rows written to {rejected}")
         return {"imported": result.imported, "duplicates": result.duplicates, "rejected": result.rejected}
+
+
+def summary(counts: dict[str, int], *, dry_run: bool) -> str:
+    verb = "to import" if dry_run else "imported"
+    return (
+        f"{counts['imported']} {verb} / {counts['duplicates']} duplicates / {counts['rejected']} rejected / "
+        f"{counts['warnings']} warnings"
+    )
 
 
 def option_of(column: str) -> str:
