@@ -1,8 +1,8 @@
 from django.contrib import admin
 
-from dealer_crm.core.admin_scope import ShowroomScopedAdmin
+from dealer_crm.core.admin_scope import ShowroomScopedAdmin, SuperuserOnlyAdmin
 
-from .models import DailyReport, DailyReportEvent, ReportSettings
+from .models import DailyReport, DailyReportEvent, ImportSynonym, ReportSettings
 
 
 @admin.register(ReportSettings)
@@ -40,3 +40,12 @@ class DailyReportAdmin(ShowroomScopedAdmin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ImportSynonym)
+class ImportSynonymAdmin(SuperuserOnlyAdmin, admin.ModelAdmin):
+    """How legacy registers spell the CRM's values (亲友 → 亲友介绍): global reference data, superusers only."""
+
+    list_display = ["column", "synonym", "meaning"]
+    list_filter = ["column"]
+    search_fields = ["synonym", "meaning"]

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dealer_crm.core.clock import showroom_today
 from dealer_crm.core.models import User
 from leads.access import require_lead_manager
+from leads.models import VisitKind
 
 from . import export_services, register_import
 from .access import require_showroom
@@ -192,35 +193,42 @@ def import_upload(request):
     return render(request, "reports/excel_import.html", {"form": form, "batches": batches})
 
 
-def _consultant_map(request) -> dict[str, User]:
-    """The preview's choices for names that match no consultant: map_<i> (a staff member's id) for name_<i>."""
-    staff = {str(user.pk): user for user in User.objects.filter(showroom_id=request.user.showroom_id)}
-    data = request.POST if request.method == "POST" else request.GET
-    chosen = {}
-    for key, name in data.items():
-        if key.startswith("name_") and data.get("map_" + key.removeprefix("name_")) in staff:
-            chosen[name] = staff[data["map_" + key.removeprefix("name_")]]
-    return chosen
+def _value_mappings(data) -> tuple[dict[str, dict[str, str]], str]:
+    """The preview's answers: for each unmatched value i, column_<i>, text_<i> and the option chosen, map_<i>
+    (checked against the column's options when the file is read); and the kind of a file without a kind column."""
+    mappings: dict[str, dict[str, str]] = {}
+    for key, column in data.items():
+        index = key.removeprefix("column_")
+        if key.startswith("column_") and column in register_import.REFERENCE_COLUMNS and data.get("map_" + index):
+            mappings.setdefault(column, {})[register_import.normalise(data.get("text_" + index, ""))] = data[
+                "map_" + index
+            ]
+    file_kind = data.get("file_kind", "")
+    return mappings, file_kind if file_kind in VisitKind.values else ""
 
 
 def _parse_batch(request, batch: ImportBatch):
     path = register_import.import_path(batch)
     if not path.is_file():
         raise Http404
-    mapping = _consultant_map(request)
-    return register_import.register_import_parse(path, showroom=batch.showroom, consultant_map=mapping), mapping
+    mappings, file_kind = _value_mappings(request.POST if request.method == "POST" else request.GET)
+    reference = register_import.Reference.load(batch.showroom)
+    parsed = register_import.register_import_parse(
+        path, showroom=batch.showroom, mappings=mappings, file_kind=file_kind, reference=reference
+    )
+    return parsed, reference
 
 
 def import_preview(request, pk):
-    """Every row of the file with what is wrong with it; choose consultants for unknown names, then import."""
+    """What becomes of each column, the values that match nothing (to map), every row with what is wrong with it;
+    then import."""
     batch = _get_batch_for(request.user, pk)
     if batch.status == ImportBatch.Status.IMPORTED:
         return render(request, "reports/excel_import_done.html", {"batch": batch})
-    parsed, mapping = _parse_batch(request, batch)
-    unknown = sorted({*parsed.unknown_consultants, *mapping})
-    staff = User.objects.filter(showroom_id=request.user.showroom_id, is_active=True).order_by(
-        "last_name", "first_name", "username"
-    )
+    parsed, reference = _parse_batch(request, batch)
+    unmatched = [
+        (index, value, reference.vocabularies[value.field]) for index, value in enumerate(parsed.unmatched.values())
+    ]
     return render(
         request,
         "reports/excel_import_preview.html",
@@ -228,8 +236,9 @@ def import_preview(request, pk):
             "batch": batch,
             "parsed": parsed,
             "counts": parsed.counts(),
-            "unknown": [(index, name, mapping.get(name)) for index, name in enumerate(unknown)],
-            "staff": staff,
+            "unmatched": unmatched,
+            "keep": register_import.KEEP,
+            "kinds": VisitKind.choices,
         },
     )
 
@@ -241,9 +250,12 @@ def import_confirm(request, pk):
     if batch.status == ImportBatch.Status.IMPORTED:
         messages.info(request, _("This file has been imported already."))
         return redirect("reports:import_preview", pk=batch.pk)
-    parsed, _mapping = _parse_batch(request, batch)
+    parsed, _reference = _parse_batch(request, batch)
     if parsed.error:
         messages.error(request, parsed.error)
+        return redirect("reports:import_preview", pk=batch.pk)
+    if parsed.still_unmatched:
+        messages.error(request, _("Say what each unmatched value stands for before importing."))
         return redirect("reports:import_preview", pk=batch.pk)
     result = register_import.register_import_apply(batch=batch, parsed=parsed, created_by=request.user)
     if result.rejected_rows:

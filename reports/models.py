@@ -10,6 +10,7 @@ submitted and who signed it off.
 from datetime import time
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -271,3 +272,43 @@ class ImportedRow(models.Model):
 
     def __str__(self):
         return f"{self.visit_date} {self.customer_name}"
+
+
+class ImportSynonym(models.Model):
+    """A way legacy registers write a reference value, and the name or code it stands for: 亲友 → 亲友介绍,
+    网上 → 网络, 电 → 来电. Global reference data, edited by superusers in the admin; the importer matches a
+    cell by exact name or code first, then by these, and only then offers a close match for the user to confirm
+    (reports.register_import.Vocabulary)."""
+
+    class Column(models.TextChoices):
+        KIND = "kind", _("Walk-in or call")
+        GENDER = "gender", _("Gender")
+        SOURCE = "source", _("Information source")
+        CAR_MODEL = "car_model", _("Model of interest")
+        DISTRICT = "district", _("District")
+        GRADE = "grade", _("Intent grade")
+
+    column = models.CharField(_("column"), max_length=20, choices=Column.choices)
+    synonym = models.CharField(_("as written in the files"), max_length=80)
+    meaning = models.CharField(
+        _("stands for"),
+        max_length=80,
+        help_text=_("The name or code of the value in the CRM, e.g. 亲友介绍 or friends; walk_in or call."),
+    )
+
+    class Meta:
+        verbose_name = _("import synonym")
+        verbose_name_plural = _("import synonyms")
+        ordering = ["column", "synonym"]
+        constraints = [models.UniqueConstraint(fields=["column", "synonym"], name="import_synonym_once")]
+
+    def __str__(self):
+        return f"{self.synonym} → {self.meaning}"
+
+    def clean(self):
+        from .register_import import synonym_meaning_error  # the importer knows what each column's values are
+
+        self.synonym, self.meaning = self.synonym.strip(), self.meaning.strip()
+        error = synonym_meaning_error(column=self.column, meaning=self.meaning)
+        if error:
+            raise ValidationError({"meaning": error})
