@@ -14,6 +14,7 @@ from reports.selectors import daily_report_status
 from tests.conftest import CURRENT_TIME, TODAY
 from tests.i18n import zh
 from tests.reports.conftest import at, nov
+from tests.signing import reopen_report, sign_off_report
 
 REPORT_URL = reverse("reports:daily_report")
 
@@ -63,13 +64,13 @@ def test_the_report_page_runs_the_same_queries_however_busy_the_day(
 ):
     client = client_for(world.zhang)
     services.daily_report_submit(consultant=world.zhang, day=TODAY, remarks="有历史")
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(18):
         client.get(REPORT_URL)
 
     request.getfixturevalue("busier")  # three more consultants with a month of entries, leads and calls
     services.daily_report_submit(consultant=world.zhang, day=TODAY, remarks="改过", expected_version=2)
 
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(18):
         response = client.get(REPORT_URL)
     assert response.context["figures"].visitors == 1
 
@@ -127,7 +128,7 @@ def test_no_report_for_a_day_to_come(world):
 def test_sign_off_locks_the_remarks_and_the_comment_until_reopened_with_a_reason(world, client_for, frozen_clock):
     services.daily_report_submit(consultant=world.zhang, day=TODAY, remarks="今天订了一台")
     frozen_clock.move_to(at(11, 21, 18))
-    services.daily_report_sign_off(consultant=world.zhang, day=TODAY, by=world.manager, comment="好，明天跟L1")
+    sign_off_report(consultant=world.zhang, day=TODAY, by=world.manager, comment="好，明天跟L1")
 
     with pytest.raises(ValidationError) as refused:
         services.daily_report_submit(consultant=world.zhang, day=TODAY, remarks="改一下")
@@ -144,7 +145,7 @@ def test_sign_off_locks_the_remarks_and_the_comment_until_reopened_with_a_reason
     ]
 
     frozen_clock.move_to(at(11, 21, 18, 30))
-    services.daily_report_reopen(consultant=world.zhang, day=TODAY, by=world.manager, reason="订单数要更正")
+    reopen_report(consultant=world.zhang, day=TODAY, by=world.manager, reason="订单数要更正")
     frozen_clock.move_to(at(11, 21, 18, 40))
     services.daily_report_submit(consultant=world.zhang, day=TODAY, remarks="改一下")
 
@@ -161,10 +162,10 @@ def test_sign_off_locks_the_remarks_and_the_comment_until_reopened_with_a_reason
 
 def test_only_a_submitted_report_is_signed_off_and_twice_signs_off_once(world):
     with pytest.raises(ValidationError):
-        services.daily_report_sign_off(consultant=world.zhang, day=TODAY, by=world.manager)
+        sign_off_report(consultant=world.zhang, day=TODAY, by=world.manager)
     services.daily_report_submit(consultant=world.zhang, day=TODAY, remarks="")
-    services.daily_report_sign_off(consultant=world.zhang, day=TODAY, by=world.manager)
-    services.daily_report_sign_off(consultant=world.zhang, day=TODAY, by=world.manager)
+    sign_off_report(consultant=world.zhang, day=TODAY, by=world.manager)
+    sign_off_report(consultant=world.zhang, day=TODAY, by=world.manager)
 
     assert DailyReportEvent.objects.filter(action="signed_off").count() == 1
 
@@ -181,13 +182,13 @@ def test_the_database_refuses_a_sign_off_without_submission(world):
 
 def test_reopening_needs_a_reason_and_reviewing_needs_a_manager_of_the_showroom(world, other_manager):
     services.daily_report_submit(consultant=world.zhang, day=TODAY, remarks="")
-    services.daily_report_sign_off(consultant=world.zhang, day=TODAY, by=world.manager)
+    sign_off_report(consultant=world.zhang, day=TODAY, by=world.manager)
 
     with pytest.raises(ValidationError):
-        services.daily_report_reopen(consultant=world.zhang, day=TODAY, by=world.manager, reason="  ")
+        reopen_report(consultant=world.zhang, day=TODAY, by=world.manager, reason="  ")
     for someone in (world.li, other_manager):
         with pytest.raises(PermissionDenied):
-            services.daily_report_reopen(consultant=world.zhang, day=TODAY, by=someone, reason="看看")
+            reopen_report(consultant=world.zhang, day=TODAY, by=someone, reason="看看")
         with pytest.raises(PermissionDenied):
             services.daily_report_comment(consultant=world.li, day=TODAY, by=someone, comment="看看")
 

@@ -7,12 +7,12 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from leads.services import register_day_sign_off
 from reports import services
 from reports.models import DailyReport
 from tests.conftest import CURRENT_TIME, TODAY
 from tests.i18n import zh
 from tests.reports.conftest import nov
+from tests.signing import report_version, sign_off_day, sign_off_report
 
 REVIEW_URL = reverse("reports:daily_review")
 
@@ -70,7 +70,7 @@ def test_the_registers_sign_off_state_is_shown(world, boss):
     html = boss.get(REVIEW_URL).content.decode()
     assert reverse("leads:register_review_day", kwargs={"day": TODAY}) in html
 
-    register_day_sign_off(showroom=world.manager.showroom, day=TODAY, by=world.manager)
+    sign_off_day(showroom=world.manager.showroom, day=TODAY, by=world.manager)
 
     response = boss.get(REVIEW_URL)
     assert response.context["register_day"].is_signed_off
@@ -91,7 +91,12 @@ def test_the_manager_comments_then_signs_off_with_a_last_word(world, boss):
 
     services.daily_report_submit(consultant=world.zhang, day=TODAY, remarks="L1没接电话")
     response = boss.post(
-        comment_url(world.zhang), {"comment": "明天一早给L1回电，再不接就发短信", "action": "sign_off"}
+        comment_url(world.zhang),
+        {
+            "comment": "明天一早给L1回电，再不接就发短信",
+            "action": "sign_off",
+            "version": report_version(world.zhang, TODAY),
+        },
     )
 
     report.refresh_from_db()
@@ -107,11 +112,11 @@ def test_the_manager_comments_then_signs_off_with_a_last_word(world, boss):
 
 def test_reopening_from_the_review_keeps_the_reason(world, boss):
     services.daily_report_submit(consultant=world.zhang, day=TODAY, remarks="")
-    services.daily_report_sign_off(consultant=world.zhang, day=TODAY, by=world.manager)
+    sign_off_report(consultant=world.zhang, day=TODAY, by=world.manager)
 
     assert boss.post(reopen_url(world.zhang), {"reason": ""}).status_code == 302
     assert DailyReport.objects.get(consultant=world.zhang).is_signed_off  # no reason, no reopening
-    boss.post(reopen_url(world.zhang), {"reason": "漏了一个来电"})
+    boss.post(reopen_url(world.zhang), {"reason": "漏了一个来电", "version": report_version(world.zhang, TODAY)})
 
     report = DailyReport.objects.get(consultant=world.zhang)
     assert not report.is_signed_off
