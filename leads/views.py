@@ -1,6 +1,7 @@
 """The register's pages. Rules live in services/selectors; views fetch through the access helpers."""
 
 from datetime import date
+from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
@@ -17,7 +18,7 @@ from django_filters.views import FilterView
 from dealer_crm.core.clock import showroom_today
 from dealer_crm.core.pagination import CappedPaginator
 from dealer_crm.core.phones import mask_phone, normalize_phone
-from dealer_crm.core.signoff import ReopenForm, SignOffForm
+from dealer_crm.core.signoff import ReopenForm, SignOffForm, reopen_from_request
 from dealer_crm.core.versioning import STALE_MESSAGE, StaleError
 
 from . import selectors, services
@@ -318,22 +319,12 @@ def register_sign_off(request, day):
 @require_POST
 def register_reopen(request, day):
     require_register_manager(request.user)
-    form = ReopenForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Say why the day is reopened.") if "reason" in form.errors else STALE_MESSAGE)
-        return _review_redirect(day)
-    try:
-        services.register_day_reopen(
-            showroom=request.user.showroom,
-            day=day,
-            by=request.user,
-            reason=form.cleaned_data["reason"],
-            expected_version=form.cleaned_data["version"],
-        )
-    except StaleError:
-        messages.error(request, STALE_MESSAGE)
-    else:
-        messages.success(request, _("The register of %(date)s is open again.") % {"date": day.isoformat()})
+    reopen_from_request(
+        request,
+        partial(services.register_day_reopen, showroom=request.user.showroom, day=day, by=request.user),
+        no_reason=_("Say why the day is reopened."),
+        done=_("The register of %(date)s is open again.") % {"date": day.isoformat()},
+    )
     return _review_redirect(day)
 
 

@@ -4,6 +4,7 @@ choose the scope and lay things out."""
 
 import csv
 from datetime import date, timedelta
+from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dealer_crm.core.clock import showroom_today
-from dealer_crm.core.signoff import ReopenForm
+from dealer_crm.core.signoff import reopen_from_request
 from dealer_crm.core.versioning import STALE_MESSAGE, StaleError
 from leads.selectors import late_entries_visible_to, register_days_for
 
@@ -189,22 +190,12 @@ def daily_review_comment(request, day, consultant_pk):
 def daily_review_reopen(request, day, consultant_pk):
     require_report_reviewer(request.user)
     consultant = get_consultant_for(request.user, consultant_pk)
-    form = ReopenForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Say why the report is reopened.") if "reason" in form.errors else STALE_MESSAGE)
-        return redirect(_review_url(day, consultant.pk))
-    try:
-        services.daily_report_reopen(
-            consultant=consultant,
-            day=day,
-            by=request.user,
-            reason=form.cleaned_data["reason"],
-            expected_version=form.cleaned_data["version"],
-        )
-    except StaleError:
-        messages.error(request, STALE_MESSAGE)
-    else:
-        messages.success(request, _("%(name)s's report is open again.") % {"name": consultant})
+    reopen_from_request(
+        request,
+        partial(services.daily_report_reopen, consultant=consultant, day=day, by=request.user),
+        no_reason=_("Say why the report is reopened."),
+        done=_("%(name)s's report is open again.") % {"name": consultant},
+    )
     return redirect(_review_url(day, consultant.pk))
 
 

@@ -14,8 +14,11 @@ signed is what the month shows, whatever happens to the live data afterwards. Th
 Each app keeps its own history rows (who signed, who reopened and why): the caller writes them.
 """
 
+from collections.abc import Callable
+
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -24,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .models import User
-from .versioning import Versioned, VersionedFormMixin, save_with_version
+from .versioning import STALE_MESSAGE, StaleError, Versioned, VersionedFormMixin, save_with_version
 
 
 class SignOff(Versioned):
@@ -63,6 +66,21 @@ class SignOffForm(VersionedFormMixin):
 
 class ReopenForm(VersionedFormMixin):
     reason = forms.CharField(label=gettext_lazy("Reason for reopening"), max_length=200)
+
+
+def reopen_from_request(request, reopen: Callable[..., object], *, no_reason: str, done: str) -> None:
+    """A page's reopen button, the same for every signed record: read the ReopenForm, call `reopen(reason=…,
+    expected_version=…)` (the record's service), and say what happened (`no_reason`, the conflict, `done`)."""
+    form = ReopenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, no_reason if "reason" in form.errors else STALE_MESSAGE)
+        return
+    try:
+        reopen(reason=form.cleaned_data["reason"], expected_version=form.cleaned_data["version"])
+    except StaleError:
+        messages.error(request, STALE_MESSAGE)
+    else:
+        messages.success(request, done)
 
 
 SIGN_OFF_FIELDS = ["signed_off_at", "signed_off_by", "snapshot"]
