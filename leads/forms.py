@@ -170,3 +170,19 @@ class VisitForm(VersionedFormMixin, forms.ModelForm):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class LateReasonForm(forms.Form):
+    """Beside the register form on a signed-off day: why the entry comes after the sign-off (补登)."""
+
+    late_reason = forms.CharField(
+        label=_("Why is this entry late?"),
+        max_length=200,
+        required=False,  # required by the service, only when the day turns out to be signed off
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. customer arrived at 19:40, after the sign-off")}),
+    )
+
+
+class LateEntryDecisionForm(VersionedFormMixin):
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("decline", _("Decline"))])
+    reason = forms.CharField(label=_("Reason for declining"), max_length=200, required=False)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from dealer_crm.core.models import CarModel, District, InformationSource, Showroom
+from dealer_crm.core.signoff import SignOff
 from dealer_crm.core.versioning import Versioned
 
 
@@ -87,6 +88,8 @@ class Visit(Versioned):
         settings.AUTH_USER_MODEL, verbose_name=_("consultant"), on_delete=models.PROTECT, related_name="visits"
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # A late entry (补登): filed after the day was signed off, joined the register when the manager approved it.
+    late = models.BooleanField(_("late entry"), default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
@@ -175,32 +178,26 @@ class VisitRevision(models.Model):
         return f"{self.visit_id} {self.action} {self.changed_at:%Y-%m-%d %H:%M}"
 
 
-class RegisterDay(models.Model):
-    """A showroom's register for one day: holds the running-number lock and the manager's sign-off."""
+class RegisterDay(SignOff):
+    """A showroom's register for one day: holds the running-number lock and the manager's sign-off.
+
+    The snapshot of a signed day (see register_day_snapshot): {"entries": [[id, version], …], "totals": {…},
+    "amendments": [{"late_entry": id, "visit": id, "at": …, "by": id}, …]}: the entries the manager signed, and
+    the late entries approved since, which is what the month's workbook reads for the day."""
 
     showroom = models.ForeignKey(Showroom, on_delete=models.PROTECT, related_name="register_days")
     date = models.DateField(_("date"))
-    signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
-    signed_off_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("signed off by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
 
-    class Meta:
+    class Meta(SignOff.Meta):
         verbose_name = _("register day")
         verbose_name_plural = _("register days")
-        constraints = [models.UniqueConstraint(fields=["showroom", "date"], name="register_day_unique")]
+        constraints = [
+            *SignOff.Meta.constraints,
+            models.UniqueConstraint(fields=["showroom", "date"], name="register_day_unique"),
+        ]
 
     def __str__(self):
         return f"{self.showroom} {self.date:%Y-%m-%d}"
-
-    @property
-    def is_signed_off(self) -> bool:
-        return self.signed_off_at is not None
 
 
 class RegisterDayEvent(models.Model):
@@ -209,6 +206,8 @@ class RegisterDayEvent(models.Model):
     class Action(models.TextChoices):
         SIGNED_OFF = "signed_off", _("signed off")
         REOPENED = "reopened", _("reopened")
+        # A late entry (补登) the manager approved after the sign-off joined the signed day.
+        AMENDED = "amended", _("late entry approved")
 
     day = models.ForeignKey(RegisterDay, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(max_length=20, choices=Action.choices)
@@ -221,6 +220,57 @@ class RegisterDayEvent(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.action}"
+
+
+class LateEntry(Versioned):
+    """A register entry filed for a day already signed off (补登): waits for the manager, who approves it (it
+    joins the day's register, marked late, and the day's sign-off records the amendment) or declines it with a
+    reason. Kept either way, with the entry as it was typed.
+
+    `fields` holds the entry as the register's form gave it, each value as its model field writes it to text
+    (Field.value_to_string), so approving it later builds the same Visit the consultant saw validated."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+
+    showroom = models.ForeignKey(Showroom, on_delete=models.PROTECT, related_name="+")
+    visit_date = models.DateField(_("date"))
+    consultant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("consultant"), on_delete=models.PROTECT, related_name="+"
+    )
+    customer_name = models.CharField(_("customer name or salutation"), max_length=50)
+    arrived_at = models.DateTimeField(_("arrival"))
+    fields = models.JSONField(default=dict)
+    reason = models.CharField(_("why it is late"), max_length=200)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filed_at = models.DateTimeField(_("filed at"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.CharField(_("reason for declining"), max_length=200, blank=True, default="")
+    visit = models.OneToOneField(Visit, on_delete=models.PROTECT, null=True, blank=True, related_name="late_entry")
+
+    class Meta:
+        verbose_name = _("late entry")
+        verbose_name_plural = _("late entries")
+        ordering = ["filed_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="late_entry_reason_required"),
+            models.CheckConstraint(
+                condition=Q(state="pending", decided_at__isnull=True, visit__isnull=True)
+                | Q(state="approved", decided_at__isnull=False, visit__isnull=False)
+                | Q(state="declined", decided_at__isnull=False, visit__isnull=True) & ~Q(decision_reason=""),
+                name="late_entry_decision_complete",
+            ),
+        ]
+        indexes = [models.Index(fields=["showroom", "state", "visit_date"], name="late_entry_queue")]
+
+    def __str__(self):
+        return f"{self.visit_date:%Y-%m-%d} {self.customer_name} ({self.state})"
 
 
 class LeadStatus(models.TextChoices):

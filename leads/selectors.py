@@ -8,8 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 from dealer_crm.core.models import Showroom, User
 from dealer_crm.core.phones import mask_phone
+from dealer_crm.core.signoff import changes_since_sign_off
 
-from .models import RegisterDay, Visit, VisitRevision
+from .models import LateEntry, RegisterDay, Visit, VisitRevision
 
 SHORT_SUMMARY_CHARS = 10
 IMPLAUSIBLE_VISIT_MINUTES = 4 * 60
@@ -109,6 +110,66 @@ def register_day_totals(*, showroom: Showroom, day: date) -> dict:
             last_number=Max("number"),
         )
     )
+
+
+def register_day_snapshot(*, showroom: Showroom, day: date) -> dict:
+    """What a manager signs when they sign a day off: its entries (id and version) and its totals (2 queries)."""
+    entries = Visit.objects.live().filter(showroom=showroom, visit_date=day).order_by("number")
+    return {
+        "entries": [list(pair) for pair in entries.values_list("pk", "version")],
+        "totals": register_day_totals(showroom=showroom, day=day),
+        "amendments": [],
+    }
+
+
+REGISTER_TOTAL_LABELS = {
+    "entries": _("entries"),
+    "walk_ins": _("walk-ins"),
+    "calls": _("calls"),
+    "without_phone": _("without a phone"),
+}
+
+
+def register_day_changes(register_day: RegisterDay | None, live_totals: dict) -> list[str]:
+    """A signed day's totals that moved since the sign-off, late entries approved since included ("+1 entries").
+    Empty for a day not signed off."""
+    if register_day is None or not register_day.is_signed_off or "totals" not in register_day.snapshot:
+        return []
+    labels = {key: str(label) for key, label in REGISTER_TOTAL_LABELS.items()}
+    return changes_since_sign_off(register_day.snapshot["totals"], live_totals, labels)
+
+
+def register_as_signed(*, showroom: Showroom, start: date, end: date) -> QuerySet[Visit]:
+    """The register of `start`–`end` as the month reports it: a signed-off day is the entries its manager signed
+    plus the late entries approved since (even if one was deleted afterwards, past the locks); any other day,
+    its entries not deleted. 1 query here, the queryset's own when it is read."""
+    signed_days, signed_ids = [], []
+    for day, snapshot in RegisterDay.objects.filter(
+        showroom=showroom, date__range=(start, end), signed_off_at__isnull=False
+    ).values_list("date", "snapshot"):
+        if "entries" not in snapshot:
+            continue  # signed before snapshots were kept: its live entries, locked since
+        signed_days.append(day)
+        signed_ids += [pk for pk, _version in snapshot["entries"]]
+        signed_ids += [amendment["visit"] for amendment in snapshot.get("amendments", [])]
+    return Visit.objects.filter(showroom=showroom, visit_date__range=(start, end)).filter(
+        (Q(deleted_at__isnull=True) & ~Q(visit_date__in=signed_days)) | Q(pk__in=signed_ids)
+    )
+
+
+def late_entries_visible_to(user: User) -> QuerySet[LateEntry]:
+    """Late entries of the user's showroom: all of them for a manager, a consultant's own otherwise."""
+    late_entries = LateEntry.objects.filter(showroom_id=user.showroom_id).select_related(
+        "consultant", "filed_by", "decided_by", "visit"
+    )
+    if not user.has_perm("leads.sign_off_registerday"):
+        late_entries = late_entries.filter(consultant=user)
+    return late_entries
+
+
+def late_entry_queue(user: User) -> list[LateEntry]:
+    """The manager's queue: late entries waiting for a decision, oldest day first (1 query)."""
+    return list(late_entries_visible_to(user).filter(state=LateEntry.State.PENDING).order_by("visit_date", "filed_at"))
 
 
 @dataclass(frozen=True)

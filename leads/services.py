@@ -12,10 +12,12 @@ from django.utils.translation import gettext as _
 from dealer_crm.core.clock import showroom_date_of
 from dealer_crm.core.models import Showroom, User
 from dealer_crm.core.phones import normalize_phone
+from dealer_crm.core.signoff import record_reopen, record_sign_off
 from dealer_crm.core.versioning import save_with_version
 
 from .lead_services import lead_attach_visit
-from .models import RegisterDay, RegisterDayEvent, Visit, VisitRevision
+from .models import LateEntry, RegisterDay, RegisterDayEvent, Visit, VisitRevision
+from .selectors import register_day_snapshot
 
 # The fields a register entry's form may set; everything else is bookkeeping.
 VISIT_FIELDS = (
@@ -200,36 +202,164 @@ def visit_delete(*, visit: Visit, by: User, reason: str) -> None:
     )
 
 
-@transaction.atomic
-def register_day_sign_off(*, showroom: Showroom, day: date, by: User) -> RegisterDay:
-    """The manager confirms the day's register is true and complete; its entries lock."""
+def _require_register_manager(by: User, showroom: Showroom) -> None:
     if not by.has_perm("leads.sign_off_registerday") or by.showroom_id != showroom.pk:
         raise PermissionDenied
+
+
+@transaction.atomic
+def register_day_sign_off(*, showroom: Showroom, day: date, by: User, expected_version: int | None) -> RegisterDay:
+    """The manager confirms the day's register is true and complete: its entries lock, and what they signed
+    (the entries and the day's totals, see selectors.register_day_snapshot) is what the month shows.
+    Signing off twice signs off once; a version other than the page's raises StaleError."""
+    _require_register_manager(by, showroom)
     register_day = _lock_day(showroom, day)
-    if register_day.is_signed_off:
-        return register_day  # a double click signs off once
-    now = timezone.now()
-    register_day.signed_off_at = now
-    register_day.signed_off_by = by
-    register_day.save(update_fields=["signed_off_at", "signed_off_by"])
-    RegisterDayEvent.objects.create(day=register_day, action=RegisterDayEvent.Action.SIGNED_OFF, by=by, at=now)
+    snapshot = register_day_snapshot(showroom=showroom, day=day)
+    if record_sign_off(register_day, by=by, expected_version=expected_version, snapshot=snapshot):
+        RegisterDayEvent.objects.create(
+            day=register_day, action=RegisterDayEvent.Action.SIGNED_OFF, by=by, at=register_day.signed_off_at
+        )
     return register_day
 
 
 @transaction.atomic
-def register_day_reopen(*, showroom: Showroom, day: date, by: User, reason: str) -> RegisterDay:
+def register_day_reopen(
+    *, showroom: Showroom, day: date, by: User, reason: str, expected_version: int | None
+) -> RegisterDay:
     """Unlock a signed-off day for corrections; the reason stays in the day's history."""
-    if not by.has_perm("leads.sign_off_registerday") or by.showroom_id != showroom.pk:
-        raise PermissionDenied
-    if not reason.strip():
-        raise ValidationError({"reason": [_("Say why the day is reopened.")]})
+    _require_register_manager(by, showroom)
     register_day = _lock_day(showroom, day)
-    if not register_day.is_signed_off:
-        return register_day
-    register_day.signed_off_at = None
-    register_day.signed_off_by = None
-    register_day.save(update_fields=["signed_off_at", "signed_off_by"])
-    RegisterDayEvent.objects.create(
-        day=register_day, action=RegisterDayEvent.Action.REOPENED, by=by, at=timezone.now(), reason=reason
-    )
+    if record_reopen(register_day, expected_version=expected_version, reason=reason):
+        RegisterDayEvent.objects.create(
+            day=register_day, action=RegisterDayEvent.Action.REOPENED, by=by, at=timezone.now(), reason=reason.strip()
+        )
     return register_day
+
+
+# --- Late entries (补登): a visit logged after its day was signed off ------------------------------------------
+
+
+def _entry_values(visit: Visit) -> dict[str, str | None]:
+    """The entry's form fields as text, the way each model field writes itself (and reads back, to_python)."""
+    values = {}
+    for name in VISIT_FIELDS:
+        field = Visit._meta.get_field(name)
+        values[name] = None if field.value_from_object(visit) is None else field.value_to_string(visit)
+    return values
+
+
+def late_entry_visit(late_entry: LateEntry) -> Visit:
+    """The unsaved register entry a late entry proposes, as it was typed."""
+    visit = Visit(showroom_id=late_entry.showroom_id, visit_date=late_entry.visit_date, created_by=late_entry.filed_by)
+    for name, text in late_entry.fields.items():
+        field = Visit._meta.get_field(name)
+        setattr(visit, field.attname, None if text is None else field.to_python(text))
+    return visit
+
+
+@transaction.atomic
+def late_entry_file(*, showroom: Showroom, filed_by: User, visit_date: date, reason: str, **fields) -> LateEntry:
+    """File a visit for a signed-off day, with why it comes late; the manager approves or declines it.
+
+    The entry is checked by the register's rules now (so what waits for the manager is complete); the day
+    must be signed off, otherwise the entry belongs in the register straight away (visit_register).
+    """
+    visit = Visit(showroom=showroom, visit_date=visit_date, created_by=filed_by, **fields)
+    errors = visit_check(visit)
+    if not reason.strip():
+        errors["late_reason"] = [_("Say why this entry comes after the sign-off.")]
+    if errors:
+        raise ValidationError(errors)
+    if not _lock_day(showroom, visit_date).is_signed_off:
+        raise ValidationError(
+            _("The register of %(date)s is open again: save the entry normally.") % {"date": visit_date.isoformat()},
+            code="not_signed_off",
+        )
+    return LateEntry.objects.create(
+        showroom=showroom,
+        visit_date=visit_date,
+        consultant=visit.consultant,
+        customer_name=visit.customer_name,
+        arrived_at=visit.arrived_at,
+        fields=_entry_values(visit),
+        reason=reason.strip(),
+        filed_by=filed_by,
+        filed_at=timezone.now(),
+    )
+
+
+def _lock_pending(late_entry: LateEntry, by: User) -> LateEntry:
+    if not by.has_perm("leads.sign_off_registerday") or by.showroom_id != late_entry.showroom_id:
+        raise PermissionDenied
+    late_entry = LateEntry.objects.select_for_update().get(pk=late_entry.pk)
+    if late_entry.state != LateEntry.State.PENDING:
+        raise ValidationError(_("This late entry has been decided already."), code="decided")
+    return late_entry
+
+
+@transaction.atomic
+def late_entry_approve(*, late_entry: LateEntry, by: User, expected_version: int | None) -> Visit:
+    """The manager accepts a late entry.
+
+    1. Lock the day (running numbers, sign-off) and the late entry; refuse one decided or changed meanwhile.
+    2. The entry joins the day's register with the next running number, marked late, with its history line
+       and its lead, as any entry (visit_register's steps 3 and 4).
+    3. A signed day records the amendment in its sign-off and its history: the month then shows the day as
+       signed plus this entry.
+    """
+    day = _lock_day(late_entry.showroom, late_entry.visit_date)
+    late_entry = _lock_pending(late_entry, by)
+    now = timezone.now()
+    visit = late_entry_visit(late_entry)
+    _validate_visit(visit)
+    last = Visit.objects.filter(showroom_id=visit.showroom_id, visit_date=visit.visit_date).aggregate(n=Max("number"))
+    visit.number = (last["n"] or 0) + 1
+    visit.late = True
+    visit.save()
+    late_entry.state, late_entry.decided_by, late_entry.decided_at, late_entry.visit = (
+        LateEntry.State.APPROVED,
+        by,
+        now,
+        visit,
+    )
+    save_with_version(
+        late_entry, fields=["state", "decided_by", "decided_at", "visit"], expected_version=expected_version
+    )
+    VisitRevision.objects.create(
+        visit=visit,
+        action=VisitRevision.Action.CREATED,
+        changed_by=late_entry.filed_by,
+        changed_at=late_entry.filed_at,
+        changes={field: [None, revision_value(visit, field)] for field in VISIT_FIELDS},
+        reason=late_entry.reason,
+    )
+    if visit.phone:
+        lead_attach_visit(visit=visit)
+    if day.is_signed_off:
+        amendment = {"late_entry": late_entry.pk, "visit": visit.pk, "at": now.isoformat(), "by": by.pk}
+        day.snapshot = {**day.snapshot, "amendments": [*day.snapshot.get("amendments", []), amendment]}
+        save_with_version(day, fields=["snapshot"], expected_version=day.version)
+        RegisterDayEvent.objects.create(
+            day=day,
+            action=RegisterDayEvent.Action.AMENDED,
+            by=by,
+            at=now,
+            reason=f"#{visit.number} {visit.customer_name}: {late_entry.reason}"[:200],
+        )
+    return visit
+
+
+@transaction.atomic
+def late_entry_decline(*, late_entry: LateEntry, by: User, reason: str, expected_version: int | None) -> LateEntry:
+    """The manager refuses a late entry, saying why; it stays on record with its decision."""
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Say why the late entry is declined.")]})
+    late_entry = _lock_pending(late_entry, by)
+    late_entry.state, late_entry.decided_by, late_entry.decided_at = LateEntry.State.DECLINED, by, timezone.now()
+    late_entry.decision_reason = reason.strip()
+    save_with_version(
+        late_entry,
+        fields=["state", "decided_by", "decided_at", "decision_reason"],
+        expected_version=expected_version,
+    )
+    return late_entry

@@ -18,6 +18,8 @@ urlpatterns = [
     path("register/review/<isodate:day>/", views.register_review, name="register_review_day"),
     path("register/review/<isodate:day>/sign-off/", views.register_sign_off, name="register_sign_off"),
     path("register/review/<isodate:day>/reopen/", views.register_reopen, name="register_reopen"),
+    path("register/day-status/", views.register_day_status, name="register_day_status"),
+    path("register/late/<int:pk>/decide/", views.late_entry_decide, name="late_entry_decide"),
     # The intent-lead tracker (意向客户进度管控表) and its reports
     path("leads/", lead_views.LeadListView.as_view(), name="lead_list"),
     path("leads/reassign/", lead_views.lead_reassign_view, name="lead_reassign"),

@@ -1,11 +1,14 @@
 """The register's pages. Rules live in services/selectors; views fetch through the access helpers."""
 
+from datetime import date
+from functools import partial
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -16,13 +19,14 @@ from dealer_crm.core.clock import showroom_today
 from dealer_crm.core.forms import add_service_errors
 from dealer_crm.core.pagination import CappedPaginator
 from dealer_crm.core.phones import mask_phone, normalize_phone
-from dealer_crm.core.versioning import StaleError, form_conflict
+from dealer_crm.core.signoff import ReopenForm, SignOffForm, reopen_from_request
+from dealer_crm.core.versioning import STALE_MESSAGE, StaleError, form_conflict
 
 from . import selectors, services
 from .access import get_visit_for, require_register_manager
 from .filters import VisitFilter
-from .forms import SERVICE_TO_FORM_FIELD, ReasonForm, VisitForm
-from .models import Visit
+from .forms import SERVICE_TO_FORM_FIELD, LateEntryDecisionForm, LateReasonForm, ReasonForm, VisitForm
+from .models import LateEntry, RegisterDay, Visit
 
 
 class VisitListView(LoginRequiredMixin, FilterView):
@@ -76,13 +80,29 @@ class VisitFormMixin(LoginRequiredMixin):
 
 
 class VisitCreateView(VisitFormMixin, FormView):
+    """Log a visit; on a day already signed off, file it as a late entry (补登) for the manager to approve."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        day = _chosen_date(context["form"])
+        signed_off = day is not None and selectors.register_day_is_signed_off(self.request.user.showroom_id, day)
+        context.update(
+            late_form=getattr(self, "late_form", None) or LateReasonForm(),
+            late_notice=late_entry_notice(day) if signed_off else "",
+            day_status_url=reverse("leads:register_day_status"),
+        )
+        return context
+
     def form_valid(self, form):
         fields = form.service_fields()
+        day = form.cleaned_data["visit_date"]
+        if selectors.register_day_is_signed_off(self.request.user.showroom_id, day):
+            return self.late_entry_valid(form, day=day, fields=fields)
         try:
             visit = services.visit_register(
                 showroom=self.request.user.showroom,
                 created_by=self.request.user,
-                visit_date=form.cleaned_data["visit_date"],
+                visit_date=day,
                 **fields,
             )
         except ValidationError as error:
@@ -93,6 +113,37 @@ class VisitCreateView(VisitFormMixin, FormView):
             _("Entry no. %(number)s saved: %(name)s.") % {"number": visit.number, "name": visit.customer_name},
         )
         return redirect("leads:visit_list")
+
+    def late_entry_valid(self, form, *, day, fields):
+        self.late_form = LateReasonForm(self.request.POST)
+        reason = self.late_form.cleaned_data["late_reason"] if self.late_form.is_valid() else ""
+        try:
+            services.late_entry_file(
+                showroom=self.request.user.showroom, filed_by=self.request.user, visit_date=day, reason=reason, **fields
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict") and "late_reason" in error.error_dict:
+                self.late_form.add_error("late_reason", error.error_dict.pop("late_reason"))
+            if not hasattr(error, "error_dict") or error.error_dict:
+                add_service_errors(form, error, SERVICE_TO_FORM_FIELD)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            _("Late entry for %(date)s filed: it joins the register when the manager approves it.")
+            % {"date": day.isoformat()},
+        )
+        return redirect("leads:visit_list")
+
+
+def _chosen_date(form) -> date | None:
+    """The date the form shows: the initial one, or the one the user posted."""
+    value = form["visit_date"].value()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
 
 
 class VisitUpdateView(VisitFormMixin, FormView):
@@ -201,7 +252,8 @@ def phone_check(request):
 
 
 def register_review(request, day=None):
-    """The manager's daily check of the register: completeness flags, sign-off, reopen, the day's history."""
+    """The manager's daily check of the register: completeness flags, sign-off, reopen, the day's history, and
+    the showroom's late entries waiting for a decision."""
     require_register_manager(request.user)
     showroom = request.user.showroom
     day = day or showroom_today(showroom)
@@ -211,40 +263,111 @@ def register_review(request, day=None):
     for visit in visits:
         visit.flags = selectors.visit_flags(visit)
     register_day = selectors.register_days_for(showroom.pk, [day]).get(day)
+    totals = selectors.register_day_totals(showroom=showroom, day=day)
+    # A day without a row yet is at the version its row will be created with.
+    version = register_day.version if register_day else RegisterDay._meta.get_field("version").default
     return render(
         request,
         "leads/register_review.html",
         {
             "day": day,
             "visits": visits,
-            "totals": selectors.register_day_totals(showroom=showroom, day=day),
+            "totals": totals,
             "flagged": sum(1 for visit in visits if visit.flags),
             "register_day": register_day,
+            "changes": selectors.register_day_changes(register_day, totals),
             "events": register_day.events.select_related("by") if register_day else [],
-            "reopen_form": ReasonForm(),
+            "sign_off_form": SignOffForm(initial={"version": version}),
+            "reopen_form": ReopenForm(initial={"version": version}),
+            "late_queue": selectors.late_entry_queue(request.user),
+            "late_of_day": selectors.late_entries_visible_to(request.user)
+            .filter(visit_date=day)
+            .exclude(state=LateEntry.State.PENDING),
             "previous_day": day.fromordinal(day.toordinal() - 1),
             "next_day": day.fromordinal(day.toordinal() + 1),
         },
     )
 
 
+def _review_redirect(day):
+    return redirect(reverse("leads:register_review_day", kwargs={"day": day}))
+
+
 @require_POST
 def register_sign_off(request, day):
     require_register_manager(request.user)
-    services.register_day_sign_off(showroom=request.user.showroom, day=day, by=request.user)
-    messages.success(request, _("The register of %(date)s is signed off.") % {"date": day.isoformat()})
-    return redirect(reverse("leads:register_review_day", kwargs={"day": day}))
+    form = SignOffForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise StaleError
+        services.register_day_sign_off(
+            showroom=request.user.showroom, day=day, by=request.user, expected_version=form.cleaned_data["version"]
+        )
+    except StaleError:
+        messages.error(request, STALE_MESSAGE)
+    else:
+        messages.success(request, _("The register of %(date)s is signed off.") % {"date": day.isoformat()})
+    return _review_redirect(day)
 
 
 @require_POST
 def register_reopen(request, day):
     require_register_manager(request.user)
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Say why the day is reopened."))
-    else:
-        services.register_day_reopen(
-            showroom=request.user.showroom, day=day, by=request.user, reason=form.cleaned_data["reason"]
-        )
-        messages.success(request, _("The register of %(date)s is open again.") % {"date": day.isoformat()})
-    return redirect(reverse("leads:register_review_day", kwargs={"day": day}))
+    reopen_from_request(
+        request,
+        partial(services.register_day_reopen, showroom=request.user.showroom, day=day, by=request.user),
+        no_reason=_("Say why the day is reopened."),
+        done=_("The register of %(date)s is open again.") % {"date": day.isoformat()},
+    )
+    return _review_redirect(day)
+
+
+@require_GET
+def register_day_status(request):
+    """Answers when the register form's date changes: is that day signed off (so the entry becomes a late one)?"""
+    try:
+        day = date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        return JsonResponse({"signed_off": False})
+    signed_off = selectors.register_day_is_signed_off(request.user.showroom_id, day)
+    return JsonResponse({"signed_off": signed_off, "message": late_entry_notice(day) if signed_off else ""})
+
+
+def late_entry_notice(day) -> str:
+    return _(
+        "The register of %(date)s is signed off. This entry is filed as a late entry (补登): say why it comes "
+        "late, and the manager approves it."
+    ) % {"date": day.isoformat()}
+
+
+@require_POST
+def late_entry_decide(request, pk):
+    """The manager approves a late entry (it joins the day's register) or declines it with a reason."""
+    require_register_manager(request.user)
+    late_entry = get_object_or_404(selectors.late_entries_visible_to(request.user), pk=pk)
+    form = LateEntryDecisionForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError([message for errors in form.errors.values() for message in errors])
+        if form.cleaned_data["decision"] == "approve":
+            visit = services.late_entry_approve(
+                late_entry=late_entry, by=request.user, expected_version=form.cleaned_data["version"]
+            )
+            messages.success(
+                request,
+                _("Late entry approved: no. %(number)s of %(date)s.")
+                % {"number": visit.number, "date": visit.visit_date.isoformat()},
+            )
+        else:
+            services.late_entry_decline(
+                late_entry=late_entry,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
+            )
+            messages.success(request, _("Late entry declined; it stays on record with your reason."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except StaleError:
+        messages.error(request, STALE_MESSAGE)
+    return _review_redirect(late_entry.visit_date)

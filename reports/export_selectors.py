@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dealer_crm.core.models import Showroom, User
 from leads.models import Contact, ContactKind, Lead, LeadEvent, LeadStatus, LostRequest, Visit
+from leads.selectors import register_as_signed
 
 from .selectors import Column, Figure, Scope, _visits, local_midnight
 
@@ -64,6 +65,7 @@ REGISTER_FIELDS = (
     "consultant__username",
     "remarks",
     "consultant_id",
+    "late",
 )
 
 
@@ -74,8 +76,9 @@ def register_export_rows(queryset: QuerySet[Visit]) -> QuerySet:
 
 
 def month_register(*, showroom: Showroom, start: date, end: date, consultant: User | None = None) -> QuerySet[Visit]:
-    """The month's register entries (not deleted) in the paper sheet's order: by day, then running number."""
-    visits = Visit.objects.live().filter(showroom=showroom, visit_date__range=(start, end))
+    """The month's register entries in the paper sheet's order, by day, then running number: a signed-off day's
+    as signed plus its approved late entries, any other day's not deleted (leads.selectors.register_as_signed)."""
+    visits = register_as_signed(showroom=showroom, start=start, end=end)
     if consultant is not None:
         visits = visits.filter(consultant=consultant)
     return visits.order_by("visit_date", "number")

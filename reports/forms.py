@@ -60,6 +60,3 @@ class CommentForm(VersionedFormMixin, forms.Form):
         label=_("Manager's instructions"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=200)

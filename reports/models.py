@@ -1,10 +1,10 @@
 """The daily sales report (营业日报表) as the consultant submits it and the manager signs it off, and the
 showroom's report settings.
 
-A report's figures are never stored: they are compiled from what the consultant already entered (register
-entries, contacts, lost-lead decisions; see selectors.daily_report_figures). The row holds only what the
-register and the tracker cannot know: the consultant's remarks, the manager's comment (主管指示), when it was
-submitted and who signed it off.
+An open report's figures are compiled from what the consultant already entered (register entries, contacts,
+lost-lead decisions; see selectors.daily_report_figures); a signed-off one keeps the figures it was signed with.
+The row holds what the register and the tracker cannot know: the consultant's remarks, the manager's comment
+(主管指示), when it was submitted, who signed it off and what they signed.
 """
 
 from datetime import time
@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from dealer_crm.core.models import Showroom
-from dealer_crm.core.versioning import Versioned
+from dealer_crm.core.signoff import SignOff
 
 DEFAULT_CUTOFF = time(18, 30)
 DEFAULT_DELIVERY_OVERDUE_DAYS = 30
@@ -47,8 +47,11 @@ class ReportSettings(models.Model):
         return str(self.showroom)
 
 
-class DailyReport(Versioned):
-    """One consultant's daily report for one day: remarks, submission, the manager's comment and sign-off."""
+class DailyReport(SignOff):
+    """One consultant's daily report for one day: remarks, submission, the manager's comment and sign-off.
+
+    Signing off stores the day's figures as they were (`snapshot`: selectors.DailyFigures as a dict), which the
+    signed report, the review and the monthly workbook show from then on."""
 
     showroom = models.ForeignKey(Showroom, verbose_name=_("showroom"), on_delete=models.PROTECT, related_name="+")
     consultant = models.ForeignKey(
@@ -59,29 +62,16 @@ class DailyReport(Versioned):
     # The first submission: what the cut-off is measured against (later corrections do not move it).
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     manager_comment = models.TextField(_("manager's instructions"), blank=True, default="")
-    signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
-    signed_off_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("signed off by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
+    class Meta(SignOff.Meta):
         verbose_name = _("daily report")
         verbose_name_plural = _("daily reports")
         permissions = [("review_dailyreport", _("Can comment on, sign off and reopen daily reports"))]
         constraints = [
+            *SignOff.Meta.constraints,
             models.UniqueConstraint(fields=["consultant", "date"], name="daily_report_one_per_consultant_day"),
-            models.CheckConstraint(
-                condition=Q(signed_off_at__isnull=True, signed_off_by__isnull=True)
-                | Q(signed_off_at__isnull=False, signed_off_by__isnull=False),
-                name="daily_report_sign_off_complete",
-            ),
             # Only a submitted report can be signed off.
             models.CheckConstraint(
                 condition=Q(signed_off_at__isnull=True) | Q(submitted_at__isnull=False),
@@ -96,10 +86,6 @@ class DailyReport(Versioned):
     @property
     def is_submitted(self) -> bool:
         return self.submitted_at is not None
-
-    @property
-    def is_signed_off(self) -> bool:
-        return self.signed_off_at is not None
 
 
 class DailyReportEvent(models.Model):

@@ -199,7 +199,8 @@ def header_names() -> dict[str, str]:
     for language, _label in settings.LANGUAGES:
         with translation.override(language):
             for column in REGISTER_COLUMNS:
-                names[header_key(str(column.header))] = EXPORT_KEYS[column.key]
+                if column.key in EXPORT_KEYS:  # not "late": the CRM's own mark, never imported
+                    names[header_key(str(column.header))] = EXPORT_KEYS[column.key]
     return names
 
 

@@ -14,7 +14,7 @@ Rules every function here keeps:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import Group
@@ -43,7 +43,9 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dealer_crm.core.models import Role, Showroom, User
+from dealer_crm.core.signoff import changes_since_sign_off
 from leads.models import OPEN_GRADES, Contact, ContactKind, Lead, LeadEvent, LeadStatus, LostRequest, Visit, VisitKind
+from leads.selectors import register_as_signed
 
 from .models import DEFAULT_CUTOFF, DEFAULT_DELIVERY_OVERDUE_DAYS, DailyReport, ReportSettings
 
@@ -58,12 +60,14 @@ INTEGRITY_LIMIT = 100  # rows listed per integrity check; the page says when the
 @dataclass(frozen=True)
 class Scope:
     """What a figure covers: one showroom, the dates start..end (inclusive, showroom-local) and, for a
-    consultant's own figures, one consultant."""
+    consultant's own figures, one consultant. `as_signed`: signed-off days' register entries as signed (the
+    monthly workbook; see leads.selectors.register_as_signed), otherwise the live register (the dashboards)."""
 
     showroom: Showroom
     start: date
     end: date
     consultant: User | None = None
+    as_signed: bool = False
 
     @property
     def start_at(self) -> datetime:
@@ -163,7 +167,10 @@ KIND_COUNTS = {
 
 def _visits(scope: Scope) -> QuerySet[Visit]:
     """The scope's register entries (not deleted), by their local date."""
-    visits = Visit.objects.live().filter(showroom=scope.showroom, visit_date__range=(scope.start, scope.end))
+    if scope.as_signed:
+        visits = register_as_signed(showroom=scope.showroom, start=scope.start, end=scope.end)
+    else:
+        visits = Visit.objects.live().filter(showroom=scope.showroom, visit_date__range=(scope.start, scope.end))
     if scope.consultant is not None:
         visits = visits.filter(consultant=scope.consultant)
     return visits
@@ -754,6 +761,52 @@ def daily_report_figures(*, showroom: Showroom, day: date, consultant: User | No
     return figures
 
 
+def daily_report_snapshot(*, consultant: User, day: date) -> dict:
+    """The consultant's figures of `day` as the manager signs them (stored with the sign-off)."""
+    figures = daily_report_figures(showroom=consultant.showroom, day=day, consultant=consultant)
+    return asdict(figures.get(consultant.pk, DailyFigures()))
+
+
+DAILY_FIGURE_LABELS = {
+    "visitors": _("visitors"),
+    "with_phone": _("left a phone"),
+    "new_leads": _("new leads"),
+    "contacts": _("contacts"),
+    "orders": _("orders"),
+    "lost": _("leads lost"),
+    "missed_follow_ups": _("missed follow-ups"),
+}
+
+
+def _figure_values(figures: DailyFigures) -> dict[str, int]:
+    values = {key: getattr(figures, key) for key in DAILY_FIGURE_LABELS}
+    values.update({f"kind_{kind}": n for kind, n in figures.by_kind.items()})
+    return values
+
+
+@dataclass
+class ReportedFigures:
+    """A report's figures as it stands: the signed ones once signed off, with what moved since (in words)."""
+
+    figures: DailyFigures
+    signed: bool = False
+    changes: list[str] = field(default_factory=list)  # ["+3 visitors"]; empty when nothing moved
+
+
+def reported_figures(report: DailyReport | None, live: DailyFigures) -> ReportedFigures:
+    """What the report shows: `live` while it is open; once signed off, the figures it was signed with and how
+    today's live figures differ from them (a late entry approved since, a contact recorded afterwards)."""
+    if report is None or not report.is_signed_off or not report.snapshot:
+        return ReportedFigures(live)  # open, or signed before snapshots were kept
+    known = {name: value for name, value in report.snapshot.items() if name in DailyFigures.__dataclass_fields__}
+    signed = DailyFigures(**known)
+    labels = {key: str(label) for key, label in DAILY_FIGURE_LABELS.items()}
+    labels.update({f"kind_{kind}": str(label) for kind, label in ContactKind.choices})
+    return ReportedFigures(
+        signed, signed=True, changes=changes_since_sign_off(_figure_values(signed), _figure_values(live), labels)
+    )
+
+
 def daily_report_contacts(
     *, showroom: Showroom, day: date, consultant: User | None = None, first: int | None = None
 ) -> list[Contact]:
@@ -806,6 +859,7 @@ class ReviewCard:
     contacts: list[Contact]
     report: DailyReport | None
     status: ReportStatus
+    changes: list[str] = field(default_factory=list)  # of a signed report's figures since its sign-off
 
 
 @dataclass
@@ -842,16 +896,20 @@ def daily_review(*, showroom: Showroom, day: date) -> Review:
     by_consultant: dict[int, list[Contact]] = {}
     for contact in contacts:
         by_consultant.setdefault(contact.consultant_id, []).append(contact)
-    cards = [
-        ReviewCard(
-            consultant=user,
-            figures=figures.get(user.pk, DailyFigures()),
-            contacts=by_consultant.get(user.pk, []),
-            report=reports.get(user.pk),
-            status=daily_report_status(reports.get(user.pk), cutoff_at=cutoff_at, now=now),
+    cards = []
+    for user in consultants:
+        report = reports.get(user.pk)
+        reported = reported_figures(report, figures.get(user.pk, DailyFigures()))
+        cards.append(
+            ReviewCard(
+                consultant=user,
+                figures=reported.figures,
+                contacts=by_consultant.get(user.pk, []),
+                report=report,
+                status=daily_report_status(report, cutoff_at=cutoff_at, now=now),
+                changes=reported.changes,
+            )
         )
-        for user in consultants
-    ]
     return Review(cards=cards, cutoff_at=cutoff_at)
 
 

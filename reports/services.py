@@ -1,18 +1,20 @@
 """Writes to the daily sales report: the consultant's remarks and submission, the manager's comment (主管指示),
-sign-off and reopening. Like the register's day: a signed-off report is locked until reopened with a reason."""
+sign-off and reopening. Like the register's day (one sign-off, dealer_crm.core.signoff): a signed-off report is
+locked, with the figures it was signed with, until reopened with a reason."""
 
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dealer_crm.core.clock import showroom_today
 from dealer_crm.core.models import User
+from dealer_crm.core.signoff import record_reopen, record_sign_off
 from dealer_crm.core.versioning import save_with_version
 
+from . import selectors
 from .models import DailyReport, DailyReportEvent
 
 
@@ -36,14 +38,6 @@ def _require_reviewer(by: User, consultant: User) -> None:
         raise PermissionDenied
     if consultant.showroom_id != by.showroom_id:
         raise PermissionDenied
-
-
-def _save(report: DailyReport, fields: list[str], *, now) -> None:
-    """Write the changed fields and move the version on (the row is locked: no one else writes meanwhile)."""
-    DailyReport.objects.filter(pk=report.pk).update(
-        **{name: getattr(report, name) for name in fields}, version=F("version") + 1, updated_at=now
-    )
-    report.version += 1
 
 
 @transaction.atomic
@@ -101,42 +95,45 @@ def daily_report_comment(*, consultant: User, day: date, by: User, comment: str,
 
 
 @transaction.atomic
-def daily_report_sign_off(*, consultant: User, day: date, by: User, comment: str | None = None) -> DailyReport:
-    """The manager accepts a submitted report, with their comment if one is given; it locks (remarks and comment).
-    Signing off twice signs off once."""
+def daily_report_sign_off(
+    *, consultant: User, day: date, by: User, expected_version: int | None, comment: str | None = None
+) -> DailyReport:
+    """The manager accepts a submitted report, with their comment if one is given; it locks (remarks and comment)
+    and keeps the day's figures as they are now (selectors.daily_report_snapshot): the signed report, the
+    review and the month show those from then on. Signing off twice signs off once."""
     _require_reviewer(by, consultant)
     report = _lock_report(consultant=consultant, day=day)
     if report.is_signed_off:
         return report
     if not report.is_submitted:
         raise ValidationError(_("This report has not been submitted yet."), code="not_submitted")
-    now = timezone.now()
-    fields = ["signed_off_at", "signed_off_by"]
-    if comment is not None and comment.strip() != report.manager_comment:
+    report.updated_at = timezone.now()
+    fields = ["updated_at"]
+    commented = comment is not None and comment.strip() != report.manager_comment
+    if commented:
         report.manager_comment = comment.strip()
         fields.append("manager_comment")
+    snapshot = selectors.daily_report_snapshot(consultant=consultant, day=day)
+    record_sign_off(report, by=by, expected_version=expected_version, snapshot=snapshot, fields=tuple(fields))
+    if commented:
         DailyReportEvent.objects.create(
-            report=report, action=DailyReportEvent.Action.COMMENTED, by=by, at=now, text=report.manager_comment
+            report=report, action=DailyReportEvent.Action.COMMENTED, by=by, at=report.updated_at, text=comment.strip()
         )
-    report.signed_off_at, report.signed_off_by = now, by
-    _save(report, fields, now=now)
-    DailyReportEvent.objects.create(report=report, action=DailyReportEvent.Action.SIGNED_OFF, by=by, at=now)
+    DailyReportEvent.objects.create(
+        report=report, action=DailyReportEvent.Action.SIGNED_OFF, by=by, at=report.signed_off_at
+    )
     return report
 
 
 @transaction.atomic
-def daily_report_reopen(*, consultant: User, day: date, by: User, reason: str) -> DailyReport:
+def daily_report_reopen(
+    *, consultant: User, day: date, by: User, reason: str, expected_version: int | None
+) -> DailyReport:
     """Unlock a signed-off report for corrections; the reason stays in its history."""
     _require_reviewer(by, consultant)
-    if not reason.strip():
-        raise ValidationError({"reason": [_("Say why the report is reopened.")]})
     report = _lock_report(consultant=consultant, day=day)
-    if not report.is_signed_off:
-        return report
-    now = timezone.now()
-    report.signed_off_at, report.signed_off_by = None, None
-    _save(report, ["signed_off_at", "signed_off_by"], now=now)
-    DailyReportEvent.objects.create(
-        report=report, action=DailyReportEvent.Action.REOPENED, by=by, at=now, text=reason.strip()
-    )
+    if record_reopen(report, expected_version=expected_version, reason=reason):
+        DailyReportEvent.objects.create(
+            report=report, action=DailyReportEvent.Action.REOPENED, by=by, at=timezone.now(), text=reason.strip()
+        )
     return report

@@ -4,6 +4,7 @@ choose the scope and lay things out."""
 
 import csv
 from datetime import date, timedelta
+from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -15,13 +16,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dealer_crm.core.clock import showroom_today
+from dealer_crm.core.signoff import reopen_from_request
 from dealer_crm.core.versioning import StaleError, form_conflict
-from leads.selectors import register_days_for
+from leads.selectors import late_entries_visible_to, register_days_for
 
 from . import selectors, services
 from .access import get_consultant_for, require_report_reviewer, require_showroom
 from .charts import CHARTS, chart_config, heat_cells, table_rows
-from .forms import CommentForm, PeriodForm, ReasonForm, RemarksForm, this_month
+from .forms import CommentForm, PeriodForm, RemarksForm, this_month
 from .models import DailyReport, DailyReportEvent
 
 
@@ -92,7 +94,8 @@ def _report_page(request, *, consultant, day, today, report, form):
     showroom = consultant.showroom
     settings = selectors.report_settings_for(showroom)
     cutoff_at = selectors.daily_report_cutoff_at(showroom, day, settings.daily_report_cutoff)
-    figures = selectors.daily_report_figures(showroom=showroom, day=day, consultant=consultant).get(consultant.pk)
+    live = selectors.daily_report_figures(showroom=showroom, day=day, consultant=consultant).get(consultant.pk)
+    reported = selectors.reported_figures(report, live or selectors.DailyFigures())
     return render(
         request,
         "reports/daily_report.html",
@@ -104,7 +107,9 @@ def _report_page(request, *, consultant, day, today, report, form):
             "report": report,
             "events": list(report.events.select_related("by")) if report else [],
             "status": selectors.daily_report_status(report, cutoff_at=cutoff_at, now=timezone.now()),
-            "figures": figures or selectors.DailyFigures(),
+            "figures": reported.figures,
+            "reported": reported,
+            "late_entries": late_entries_visible_to(consultant).filter(consultant=consultant, visit_date=day),
             "contacts": selectors.daily_report_contacts(showroom=showroom, day=day, consultant=consultant),
             "form": form,
             **_neighbours(day, today),
@@ -170,7 +175,13 @@ def daily_review_comment(request, day, consultant_pk):
     comment = form.cleaned_data["comment"]
     try:
         if request.POST.get("action") == "sign_off":
-            services.daily_report_sign_off(consultant=consultant, day=day, by=request.user, comment=comment)
+            services.daily_report_sign_off(
+                consultant=consultant,
+                day=day,
+                by=request.user,
+                comment=comment,
+                expected_version=form.cleaned_data["version"],
+            )
             messages.success(request, _("%(name)s's report is signed off.") % {"name": consultant})
         else:
             services.daily_report_comment(
@@ -193,14 +204,12 @@ def daily_review_comment(request, day, consultant_pk):
 def daily_review_reopen(request, day, consultant_pk):
     require_report_reviewer(request.user)
     consultant = get_consultant_for(request.user, consultant_pk)
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Say why the report is reopened."))
-    else:
-        services.daily_report_reopen(
-            consultant=consultant, day=day, by=request.user, reason=form.cleaned_data["reason"]
-        )
-        messages.success(request, _("%(name)s's report is open again.") % {"name": consultant})
+    reopen_from_request(
+        request,
+        partial(services.daily_report_reopen, consultant=consultant, day=day, by=request.user),
+        no_reason=_("Say why the report is reopened."),
+        done=_("%(name)s's report is open again.") % {"name": consultant},
+    )
     return redirect(_review_url(day, consultant.pk))
 
 

@@ -114,7 +114,9 @@ class MonthlyWorkbook:
     @property
     def scope(self) -> selectors.Scope:
         period = self.period
-        return selectors.Scope(showroom=self.showroom, start=period.start, end=period.end, consultant=self.consultant)
+        return selectors.Scope(
+            showroom=self.showroom, start=period.start, end=period.end, consultant=self.consultant, as_signed=True
+        )
 
 
 class PhoneRow:
@@ -155,13 +157,16 @@ REGISTER_COLUMNS = [
     C("summary", pgettext_lazy("excel", "Talk summary"), TEXT, 40),
     C("consultant", pgettext_lazy("excel", "Consultant"), TEXT, 10),
     C("remarks", pgettext_lazy("excel", "Remarks"), TEXT, 20),
+    C("late", pgettext_lazy("excel", "Late entry"), TEXT, 8),
 ]
 
 
 def register_sheet(
     workbook, rows: Iterable[tuple], *, zone, viewer: User | None, progress: Progress, title=None
 ) -> int:
-    """The register's rows (export_selectors.REGISTER_FIELDS tuples) as the paper form's 17 columns."""
+    """The register's rows (export_selectors.REGISTER_FIELDS tuples) as the paper form's 17 columns, and whether
+    the entry is a late one (补登)."""
+    late_label = pgettext("excel", "Late entry")
     sheet = Sheet(workbook, title or pgettext("excel", "Visitor register"), REGISTER_COLUMNS)
     kinds, genders = labels(VisitKind.choices), labels(Gender.choices)
     genders[""] = ""
@@ -190,6 +195,7 @@ def register_sheet(
         username,
         remarks,
         consultant_id,
+        late,
     ) in rows:
         if phone and viewer is not None:
             phone_of.phone, phone_of.consultant_id = phone, consultant_id
@@ -213,6 +219,7 @@ def register_sheet(
                 summary,
                 person_name(last_name, first_name, username),
                 remarks,
+                late_label if late else None,
             )
         )
         progress.add()
@@ -315,19 +322,15 @@ DAILY_COLUMNS = [
 
 def daily_reports_sheet(workbook, spec: MonthlyWorkbook, progress: Progress) -> int:
     """Each consultant's daily-report lines for every day of the month up to today: selectors.daily_report_figures
-    per day (a fixed number of queries per day of the month), and whether the report was submitted and signed."""
+    per day (a fixed number of queries per day of the month), and whether the report was submitted and signed;
+    a signed report's lines as signed (selectors.reported_figures)."""
     period = spec.period
     sheet = Sheet(workbook, pgettext("excel", "Daily sales reports"), DAILY_COLUMNS)
     names = staff_names(spec.showroom)
     reports = DailyReport.objects.filter(showroom=spec.showroom, date__range=(period.start, period.end))
     if spec.consultant is not None:
         reports = reports.filter(consultant=spec.consultant)
-    states = {
-        (day, consultant_id): "signed_off" if signed else "submitted" if submitted else ""
-        for day, consultant_id, submitted, signed in reports.values_list(
-            "date", "consultant", "submitted_at", "signed_off_at"
-        )
-    }
+    reports = {(report.date, report.consultant_id): report for report in reports}
     state_labels = {
         "signed_off": pgettext("excel", "Signed off"),
         "submitted": pgettext("excel", "Submitted"),
@@ -339,7 +342,16 @@ def daily_reports_sheet(workbook, spec: MonthlyWorkbook, progress: Progress) -> 
             break
         figures = selectors.daily_report_figures(showroom=spec.showroom, day=day, consultant=spec.consultant)
         for user_id in sorted(figures, key=lambda pk: (names.get(pk, ""), pk)):
-            line = figures[user_id]
+            report = reports.get((day, user_id))
+            # A signed report's lines are the ones the manager signed (late entries approved since show live).
+            line = selectors.reported_figures(report, figures[user_id]).figures
+            state = (
+                "signed_off"
+                if report and report.is_signed_off
+                else "submitted"
+                if report and report.is_submitted
+                else ""
+            )
             sheet.row(
                 (
                     day,
@@ -356,7 +368,7 @@ def daily_reports_sheet(workbook, spec: MonthlyWorkbook, progress: Progress) -> 
                     line.callbacks,
                     line.lost,
                     line.missed_follow_ups,
-                    state_labels[states.get((day, user_id), "")],
+                    state_labels[state],
                 )
             )
             progress.add()

@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from leads import services
 from leads.models import RegisterDay, Visit
 from tests.conftest import TODAY
 from tests.leads.form_data import create_form_data, edit_form_data
+from tests.signing import sign_off_day
 
 LOGIN = "login"  # redirected to the login page
 YESTERDAY = TODAY - timedelta(days=1)
@@ -92,7 +92,7 @@ def test_permission_matrix(
     visit = make_visit(consultant=consultant, phone="13812345678")
     if view == "reopen POST":
         for boss in (manager, other_manager):
-            services.register_day_sign_off(showroom=boss.showroom, day=YESTERDAY, by=boss)
+            sign_off_day(showroom=boss.showroom, day=YESTERDAY, by=boss)
     before = state(visit, consultant.showroom)
     method, url, data = request_for(view, visit, user)
 
@@ -114,7 +114,7 @@ def test_unknown_entry_id_is_404_like_another_showrooms(client_for, manager, fro
 def test_manager_of_another_showroom_signs_off_only_their_own_showroom(
     client_for, manager, other_manager, frozen_clock
 ):
-    response = client_for(other_manager).post(reverse("leads:register_sign_off", kwargs={"day": TODAY}))
+    response = client_for(other_manager).post(reverse("leads:register_sign_off", kwargs={"day": TODAY}), {"version": 1})
 
     assert response.status_code == 302
     assert RegisterDay.objects.get(showroom=other_manager.showroom, date=TODAY).signed_off_by == other_manager

@@ -11,6 +11,7 @@ from django.urls import reverse
 from leads import services
 from tests.conftest import TODAY
 from tests.factories import source
+from tests.signing import sign_off_day
 
 
 def names(response) -> list[str]:
@@ -203,7 +204,7 @@ def test_deleted_entry_leaves_the_list(zhang, register, manager):
 
 def test_consultant_sees_whether_today_was_signed_off(zhang, register, manager):
     before = zhang.get(reverse("leads:visit_list")).content.decode()
-    services.register_day_sign_off(showroom=manager.showroom, day=TODAY, by=manager)
+    sign_off_day(showroom=manager.showroom, day=TODAY, by=manager)
     after = zhang.get(reverse("leads:visit_list")).content.decode()
 
     assert 'id="today-signed-off"' not in before

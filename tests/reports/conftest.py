@@ -41,7 +41,6 @@ from django.test import Client
 from leads.lead_services import contact_record, lead_decide_lost, lead_request_lost
 from leads.models import Contact, Lead, LostRequest, Visit
 from leads.services import visit_delete
-from reports.models import DailyReport
 from tests.conftest import CURRENT_TIME, SHANGHAI
 from tests.factories import CarModelFactory, DistrictFactory, UserFactory, source
 
@@ -74,11 +73,6 @@ def client_for(db):
         return client
 
     return make
-
-
-def report_version(consultant, day) -> int:
-    """The version the consultant's daily report of `day` opens at on its page (1 before it is first written)."""
-    return DailyReport.objects.filter(consultant=consultant, date=day).values_list("version", flat=True).first() or 1
 
 
 def record(lead: Lead, *, kind: str, when: datetime, grade: str, **extra) -> Contact:

@@ -14,7 +14,8 @@ from reports.models import DailyReport, DailyReportEvent, ReportSettings
 from reports.selectors import daily_report_status
 from tests.conftest import CURRENT_TIME, TODAY
 from tests.i18n import shown, zh
-from tests.reports.conftest import at, nov, report_version
+from tests.reports.conftest import at, nov
+from tests.signing import reopen_report, report_version, sign_off_report
 
 REPORT_URL = reverse("reports:daily_report")
 
@@ -66,13 +67,13 @@ def test_the_report_page_runs_the_same_queries_however_busy_the_day(
     services.daily_report_submit(
         consultant=world.zhang, day=TODAY, remarks="有历史", expected_version=report_version(world.zhang, TODAY)
     )
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(18):
         client.get(REPORT_URL)
 
     request.getfixturevalue("busier")  # three more consultants with a month of entries, leads and calls
     services.daily_report_submit(consultant=world.zhang, day=TODAY, remarks="改过", expected_version=2)
 
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(18):
         response = client.get(REPORT_URL)
     assert response.context["figures"].visitors == 1
 
@@ -152,7 +153,7 @@ def test_sign_off_locks_the_remarks_and_the_comment_until_reopened_with_a_reason
         consultant=world.zhang, day=TODAY, remarks="今天订了一台", expected_version=report_version(world.zhang, TODAY)
     )
     frozen_clock.move_to(at(11, 21, 18))
-    services.daily_report_sign_off(consultant=world.zhang, day=TODAY, by=world.manager, comment="好，明天跟L1")
+    sign_off_report(consultant=world.zhang, day=TODAY, by=world.manager, comment="好，明天跟L1")
 
     with pytest.raises(ValidationError) as refused:
         services.daily_report_submit(
@@ -177,7 +178,7 @@ def test_sign_off_locks_the_remarks_and_the_comment_until_reopened_with_a_reason
     ]
 
     frozen_clock.move_to(at(11, 21, 18, 30))
-    services.daily_report_reopen(consultant=world.zhang, day=TODAY, by=world.manager, reason="订单数要更正")
+    reopen_report(consultant=world.zhang, day=TODAY, by=world.manager, reason="订单数要更正")
     frozen_clock.move_to(at(11, 21, 18, 40))
     services.daily_report_submit(
         consultant=world.zhang, day=TODAY, remarks="改一下", expected_version=report_version(world.zhang, TODAY)
@@ -196,12 +197,12 @@ def test_sign_off_locks_the_remarks_and_the_comment_until_reopened_with_a_reason
 
 def test_only_a_submitted_report_is_signed_off_and_twice_signs_off_once(world):
     with pytest.raises(ValidationError):
-        services.daily_report_sign_off(consultant=world.zhang, day=TODAY, by=world.manager)
+        sign_off_report(consultant=world.zhang, day=TODAY, by=world.manager)
     services.daily_report_submit(
         consultant=world.zhang, day=TODAY, remarks="", expected_version=report_version(world.zhang, TODAY)
     )
-    services.daily_report_sign_off(consultant=world.zhang, day=TODAY, by=world.manager)
-    services.daily_report_sign_off(consultant=world.zhang, day=TODAY, by=world.manager)
+    sign_off_report(consultant=world.zhang, day=TODAY, by=world.manager)
+    sign_off_report(consultant=world.zhang, day=TODAY, by=world.manager)
 
     assert DailyReportEvent.objects.filter(action="signed_off").count() == 1
 
@@ -220,13 +221,13 @@ def test_reopening_needs_a_reason_and_reviewing_needs_a_manager_of_the_showroom(
     services.daily_report_submit(
         consultant=world.zhang, day=TODAY, remarks="", expected_version=report_version(world.zhang, TODAY)
     )
-    services.daily_report_sign_off(consultant=world.zhang, day=TODAY, by=world.manager)
+    sign_off_report(consultant=world.zhang, day=TODAY, by=world.manager)
 
     with pytest.raises(ValidationError):
-        services.daily_report_reopen(consultant=world.zhang, day=TODAY, by=world.manager, reason="  ")
+        reopen_report(consultant=world.zhang, day=TODAY, by=world.manager, reason="  ")
     for someone in (world.li, other_manager):
         with pytest.raises(PermissionDenied):
-            services.daily_report_reopen(consultant=world.zhang, day=TODAY, by=someone, reason="看看")
+            reopen_report(consultant=world.zhang, day=TODAY, by=someone, reason="看看")
         with pytest.raises(PermissionDenied):
             services.daily_report_comment(
                 consultant=world.li,

@@ -8,12 +8,12 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from dealer_crm.core.versioning import STALE_MESSAGE
-from leads.services import register_day_sign_off
 from reports import services
 from reports.models import DailyReport
 from tests.conftest import CURRENT_TIME, TODAY
 from tests.i18n import shown, zh
-from tests.reports.conftest import nov, report_version
+from tests.reports.conftest import nov
+from tests.signing import report_version, sign_off_day, sign_off_report
 
 REVIEW_URL = reverse("reports:daily_review")
 
@@ -73,7 +73,7 @@ def test_the_registers_sign_off_state_is_shown(world, boss):
     html = boss.get(REVIEW_URL).content.decode()
     assert reverse("leads:register_review_day", kwargs={"day": TODAY}) in html
 
-    register_day_sign_off(showroom=world.manager.showroom, day=TODAY, by=world.manager)
+    sign_off_day(showroom=world.manager.showroom, day=TODAY, by=world.manager)
 
     response = boss.get(REVIEW_URL)
     assert response.context["register_day"].is_signed_off
@@ -125,11 +125,11 @@ def test_reopening_from_the_review_keeps_the_reason(world, boss):
     services.daily_report_submit(
         consultant=world.zhang, day=TODAY, remarks="", expected_version=report_version(world.zhang, TODAY)
     )
-    services.daily_report_sign_off(consultant=world.zhang, day=TODAY, by=world.manager)
+    sign_off_report(consultant=world.zhang, day=TODAY, by=world.manager)
 
     assert boss.post(reopen_url(world.zhang), {"reason": ""}).status_code == 302
     assert DailyReport.objects.get(consultant=world.zhang).is_signed_off  # no reason, no reopening
-    boss.post(reopen_url(world.zhang), {"reason": "漏了一个来电"})
+    boss.post(reopen_url(world.zhang), {"reason": "漏了一个来电", "version": report_version(world.zhang, TODAY)})
 
     report = DailyReport.objects.get(consultant=world.zhang)
     assert not report.is_signed_off

@@ -34,7 +34,7 @@ SHEETS_ZH = [
     "Callbacks",
 ]
 PAPER_FORM = ["序号", "日期", "来店/来电", "客户姓名", "性别", "电话", "区域/地址", "拟购车型", "信息来源", "进店时间",
-              "离去时间", "时长(分钟)", "人数", "意向级别", "洽谈经过", "销售顾问", "备注"]  # fmt: skip
+              "离去时间", "时长(分钟)", "人数", "意向级别", "洽谈经过", "销售顾问", "备注", "补登"]  # fmt: skip
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def test_register_headers_are_the_paper_forms_columns_in_chinese_and_english(wor
         english = [str(column.header) for column in REGISTER_COLUMNS]
     assert english == ["No.", "Date", "Walk-in or call", "Customer name", "Gender", "Phone", "District / address",
                        "Model of interest", "Information source", "Arrival", "Departure", "Duration (minutes)",
-                       "Party size", "Intent grade", "Talk summary", "Consultant", "Remarks"]  # fmt: skip
+                       "Party size", "Intent grade", "Talk summary", "Consultant", "Remarks", "Late entry"]  # fmt: skip
     assert header(build(showroom, nov(1), viewer=manager, language="en")["Visitor register"]) == english
 
 
@@ -74,7 +74,7 @@ def test_register_rows_are_the_months_live_entries_in_paper_order_with_real_cell
                                         "V6客户", "V9客户"]  # fmt: skip
     first = rows[0]
     assert first[:9] == (1, datetime(2026, 11, 2), "来店", "V1客户", None, "13900000001", "朝阳区", None, "网络")
-    assert first[9:] == (time(9, 15), time(9, 40), 25, 1, "B", "看了凯美瑞，关心油耗和价格", "张伟", None)
+    assert first[9:] == (time(9, 15), time(9, 40), 25, 1, "B", "看了凯美瑞，关心油耗和价格", "张伟", None, None)
     assert rows[5][2] == "来电" and rows[5][5] == "13900000003"  # V4, a call
     assert rows[1][5] is None  # V2 left no phone
 
@@ -98,7 +98,7 @@ def test_every_sheet_has_a_frozen_filtered_header_printed_landscape_on_every_pag
         assert ws.sheet_properties.pageSetUpPr.fitToPage is True, title
         assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0), title
     register = workbook["来店(电)顾客登记表"]
-    assert register.auto_filter.ref == "A1:Q10"  # the header and the nine entries, not the totals row
+    assert register.auto_filter.ref == "A1:R10"  # the header and the nine entries, not the totals row
     assert register.column_dimensions["O"].width == 40  # the talk summary gets room
 
 

@@ -15,13 +15,14 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from leads.models import Lead, Visit
-from leads.services import VISIT_FIELDS, register_day_sign_off
+from leads.services import VISIT_FIELDS
 from reports import register_import
 from reports.models import ExportRecord, ImportBatch, ImportedRow, ImportSynonym
 from tests.conftest import SHANGHAI
 from tests.factories import DistrictFactory, ShowroomFactory, UserFactory
 from tests.i18n import zh
 from tests.reports.conftest import nov
+from tests.signing import sign_off_day
 
 from .excel_support import build, data_rows, open_xlsx, values
 
@@ -180,7 +181,7 @@ BAD_FILE = [
 
 @pytest.fixture
 def bad_file(world, showroom, manager, tmp_path):
-    register_day_sign_off(showroom=showroom, day=nov(12), by=manager)
+    sign_off_day(showroom=showroom, day=nov(12), by=manager)
     return xlsx(tmp_path / "bad.xlsx", BAD_FILE)
 
 
