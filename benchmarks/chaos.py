@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import http.client
 import http.cookiejar
 import os
 import re
@@ -182,7 +183,7 @@ class Browser:
                 return error.code, ""
             self.errors[f"HTTP {error.code}"] += 1
             return error.code, ""
-        except (ConnectionError, urllib.error.URLError, TimeoutError, OSError) as error:
+        except (http.client.HTTPException, urllib.error.URLError, OSError) as error:  # reset, cut short, timed out
             reason = getattr(error, "reason", error)
             self.errors[type(reason).__name__] += 1
             return None
@@ -247,7 +248,8 @@ def main() -> int:
 
 
 def seed(consultants: int) -> dict:
-    """A showroom whose reminder hour has always come, its consultants, and four leads each, two of them due."""
+    """A showroom whose reminder hour has always come and its consultants, each with six leads: two due from
+    the start, two that the load contacts, two that fall due half-way (as at a day's turn)."""
     from dealer_crm.core.clock import showroom_today
     from leads import services
     from leads.models import Lead
@@ -260,7 +262,7 @@ def seed(consultants: int) -> dict:
     for number in range(consultants):
         consultant = UserFactory(showroom=showroom, username=f"chaos_sc{number}")
         leads = []
-        for n in range(4):
+        for n in range(6):
             arrived = datetime(yesterday.year, yesterday.month, yesterday.day, 9 + n, tzinfo=showroom.zone)
             visit = services.visit_register(
                 showroom=showroom,
@@ -281,12 +283,21 @@ def seed(consultants: int) -> dict:
                 Lead.objects.filter(pk=lead.pk).update(next_follow_up=yesterday - timedelta(days=n))
             leads.append(lead.pk)
         people[consultant.username] = leads
-    return {"showroom": showroom, "manager": manager.username, "consultants": people, "source": source("web").pk}
+    return {
+        "showroom": showroom,
+        "manager": manager.username,
+        "consultants": {username: leads[2:4] for username, leads in people.items()},
+        "due_later": [pk for leads in people.values() for pk in leads[4:]],
+        "yesterday": yesterday,
+        "source": source("web").pk,
+    }
 
 
 def run_load(stack: Stack, world: dict, seconds: float, redis_server: RedisServer) -> dict:
     from dealer_crm.core.clock import showroom_today
     from followups.tasks import generate_reminders
+    from leads.models import Lead
+    from reports.models import ExportRecord
 
     base = f"http://127.0.0.1:{stack.port}"
     zone = world["showroom"].zone
@@ -377,18 +388,32 @@ def run_load(stack: Stack, world: dict, seconds: float, redis_server: RedisServe
     def chaos() -> None:
         steps = [
             (0.15, "kill -9 a gunicorn worker", lambda: stack.kill_one_web_worker()),
-            (0.30, "kill -9 the Celery worker, start a new one", lambda: (stack.kill("worker"), stack.start_worker())),
+            (0.30, "kill -9 the Celery worker", lambda: kill_worker()),
             (0.45, "kill -9 beat, start a new one", lambda: (stack.kill("beat"), stack.start_beat())),
+            (0.50, "leads fall due (a day's turn)", lambda: fall_due()),
             (0.60, "restart Redis (3 s down, queues lost)", lambda: restart_redis()),
             (0.75, "kill -9 a gunicorn worker", lambda: stack.kill_one_web_worker()),
-            (0.85, "kill -9 the Celery worker, start a new one", lambda: (stack.kill("worker"), stack.start_worker())),
+            (0.85, "kill -9 the Celery worker", lambda: kill_worker()),
         ]
         started = time.monotonic()
         for fraction, what, action in steps:
             if stop.wait(max(0, started + fraction * seconds - time.monotonic())):
                 return
-            action()
-            chaos_log.append(f"{time.monotonic() - started:6.1f} s  {what}")
+            detail = action()
+            chaos_log.append(f"{time.monotonic() - started:6.1f} s  {what} {detail if isinstance(detail, str) else ''}")
+
+    def kill_worker() -> str:
+        """Kill it while it builds an export if one starts within 10 s (the manager asks every 3 s); start another."""
+        deadline = time.monotonic() + 10
+        while not ExportRecord.objects.filter(status="running").exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        building = ExportRecord.objects.filter(status="running").exists()
+        stack.kill("worker")
+        stack.start_worker()
+        return "while it built an export" if building else "(no export running)"
+
+    def fall_due() -> None:
+        Lead.objects.filter(pk__in=world["due_later"]).update(next_follow_up=world["yesterday"])
 
     def restart_redis() -> None:
         redis_server.stop()

@@ -280,7 +280,7 @@ def monthly_export_run(*, record_id: int) -> ExportRecord | None:
         logger.exception("Monthly export %s failed", record_id)
         raise
     record.file_name = monthly_file_name(record.showroom, record.month, record.consultant)
-    relative = str(final.relative_to(settings.EXPORTS_DIR))
+    relative = str(final.relative_to(Path(settings.EXPORTS_DIR)))
     if not export_record_done(record, rows=rows, file_path=relative, attempt=attempt):
         return None  # taken over between the rename and now: the other worker's file replaces this one
     return record
