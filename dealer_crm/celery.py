@@ -2,6 +2,7 @@
 var/broker, so `make run` schedules reminders on a fresh machine without any server installed."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from celery import Celery
@@ -26,8 +27,20 @@ def filesystem_broker_options(folder: Path) -> dict:
     }
 
 
-# Every periodic job, in one place. Both jobs work from the database state, so a missed, late or doubled
-# beat changes nothing; they run often and act only once each showroom's local reminder hour has come.
+def broker_connection_at_once(timeout: float = 0.5):
+    """A broker connection that gives up on the first failure, within `timeout` seconds, where kombu's default
+    retries for seconds: for /healthz and for a page that enqueues (the beat job sends again what it could not)."""
+    return app.connection_for_write(
+        connect_timeout=timeout,
+        transport_options={"max_retries": 0, "socket_connect_timeout": timeout, "socket_timeout": timeout},
+    )
+
+
+# The export re-queue's interval, from the environment here: Django's settings import this module, not the reverse.
+REQUEUE_EVERY = timedelta(seconds=int(os.environ.get("EXPORT_REQUEUE_SECONDS", "60")))
+
+# Every periodic job, in one place. All work from the database state, so a missed, late or doubled beat
+# changes nothing; the reminders and digests run often and act only once each showroom's local hour has come.
 app.conf.beat_schedule = {
     # Every quarter hour: reminders for leads due by each showroom's today (once per lead and due date).
     "generate-reminders": {"task": "followups.generate_reminders", "schedule": crontab(minute="*/15")},
@@ -36,4 +49,14 @@ app.conf.beat_schedule = {
     # Nightly at 03:10: background Excel exports' files older than EXCEL_KEEP_DAYS are deleted (they hold
     # customers' personal data; the export records stay). Idempotent: a missed night is caught up the next.
     "purge-exports": {"task": "reports.purge_exports", "schedule": crontab(hour=3, minute=10)},
+    # Every minute: background exports whose worker died (no heartbeat for EXPORT_CLAIM_TTL) or that the broker
+    # never took (it was down when they were asked for) are sent again, so a crash or an outage costs minutes,
+    # not the broker's visibility timeout. Idempotent: a sent export is claimed by one worker, the rest do nothing.
+    # The interval is an environment setting only so that the crash tests and benchmarks/chaos.py can shorten it;
+    # a run that missed its interval is dropped (expires), not piled up behind a stopped worker.
+    "requeue-exports": {
+        "task": "reports.requeue_exports",
+        "schedule": REQUEUE_EVERY,
+        "options": {"expires": REQUEUE_EVERY.total_seconds()},
+    },
 }

@@ -2,7 +2,7 @@
 missed, late, doubled or retried run changes nothing: what is due and not yet reminded is reminded once."""
 
 import logging
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
@@ -66,13 +66,31 @@ def reminders_generate(*, now: datetime | None = None) -> ReminderRun:
     return run
 
 
+# A digest claimed and not sent after this long belongs to a worker that died between the claim and the send:
+# the next run claims it again. Sending takes seconds; the runs are half an hour apart.
+DIGEST_CLAIM_TTL = timedelta(minutes=10)
+
+
 def _claim_digest(user: User, day: date, kind: str) -> DigestDelivery | None:
-    """Insert the claim row; None when someone already claimed this digest (it is theirs to send)."""
+    """Insert the claim row, or take over an unsent claim older than DIGEST_CLAIM_TTL (a conditional UPDATE);
+    None when this digest was sent or someone holds a live claim on it (it is theirs to send).
+
+    At least once, by choice: a worker killed after the mail server accepted the digest and before sent_at
+    was written (milliseconds) makes it go twice, where giving no second chance would lose the day's list
+    of follow-ups whenever a worker dies while rendering or talking to the mail server (seconds). A repeated
+    reminder is a nuisance; a missed one is a customer not called back."""
+    now = timezone.now()
     try:
         with transaction.atomic():
-            return DigestDelivery.objects.create(user=user, day=day, kind=kind, claimed_at=timezone.now())
+            return DigestDelivery.objects.create(user=user, day=day, kind=kind, claimed_at=now)
     except IntegrityError:
+        pass
+    abandoned = DigestDelivery.objects.filter(
+        user=user, day=day, kind=kind, sent_at__isnull=True, claimed_at__lt=now - DIGEST_CLAIM_TTL
+    )
+    if not abandoned.update(claimed_at=now):
         return None
+    return DigestDelivery.objects.get(user=user, day=day, kind=kind)
 
 
 def digests_send(*, now: datetime | None = None) -> int:

@@ -98,6 +98,8 @@ def _status(record: ExportRecord) -> dict:
         "row_count": record.row_count,
         "download_url": reverse("reports:export_download", args=[record.pk]) if done else "",
         "error": record.error if record.status == ExportRecord.Status.FAILED else "",
+        "attempts": record.attempts,
+        "notice": export_services.export_notice(record),
     }
 
 

@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from django.db.models import F, Q
 from django.http import QueryDict
 from django.utils import timezone, translation
-from django.utils.translation import pgettext, pgettext_lazy
+from django.utils.translation import gettext, pgettext, pgettext_lazy
+from kombu.exceptions import OperationalError
 
+from dealer_crm.celery import broker_connection_at_once
 from dealer_crm.core.clock import showroom_today
 from dealer_crm.core.models import Showroom, User
 from leads.filters import VisitFilter
@@ -118,18 +120,24 @@ def export_record_start(
     )
 
 
-def export_record_done(record: ExportRecord, *, rows: int, file_path: str = "") -> None:
+def export_record_done(record: ExportRecord, *, rows: int, file_path: str = "", attempt: int | None = None) -> bool:
+    """Mark the export done; a background build names its `attempt`, and only a claim still held finishes it."""
     now = timezone.now()
-    ExportRecord.objects.filter(pk=record.pk).update(
+    records = ExportRecord.objects.filter(pk=record.pk)
+    if attempt is not None:
+        records = records.filter(attempts=attempt, status=ExportRecord.Status.RUNNING)
+    finished = records.update(
         status=ExportRecord.Status.DONE,
         row_count=rows,
         rows_written=rows,
         progress=100,
         file_path=file_path,
+        file_name=record.file_name,
         finished_at=now,
     )
     record.status, record.row_count, record.progress, record.file_path = ExportRecord.Status.DONE, rows, 100, file_path
     record.finished_at = now
+    return bool(finished)
 
 
 def query_filters(params: QueryDict) -> dict:
@@ -173,57 +181,197 @@ def export_path(record: ExportRecord) -> Path:
     return Path(settings.EXPORTS_DIR) / record.file_path
 
 
+class ClaimLost(Exception):
+    """This worker's claim on an export expired and another worker took it over: stop, the export is theirs."""
+
+
+def _expired_claim(now: datetime) -> Q:
+    """Running, without a heartbeat for EXPORT_CLAIM_TTL (or none at all: claimed before heartbeats existed)."""
+    silent = Q(heartbeat_at__lt=now - settings.EXPORT_CLAIM_TTL) | Q(heartbeat_at__isnull=True)
+    return Q(status=ExportRecord.Status.RUNNING) & silent
+
+
+def export_claim(*, record_id: int, now: datetime | None = None) -> int | None:
+    """Take a background export for this worker: its attempt number (the fencing token every later write names),
+    or None when there is nothing to build. A conditional UPDATE that changes one row or none: from pending, or
+    from running whose heartbeat is older than EXPORT_CLAIM_TTL (its worker died) and that has attempts left. A
+    done or failed export, or one a live worker holds, is left alone, so a duplicate or redelivered task does
+    nothing."""
+    now = now or timezone.now()
+    Status = ExportRecord.Status
+    claimable = Q(status=Status.PENDING) | (_expired_claim(now) & Q(attempts__lt=settings.EXPORT_MAX_ATTEMPTS))
+    claimed = ExportRecord.objects.filter(claimable, pk=record_id).update(
+        status=Status.RUNNING, attempts=F("attempts") + 1, heartbeat_at=now
+    )
+    if not claimed:
+        return None
+    # Nobody can claim it again in between: our heartbeat is fresh.
+    return ExportRecord.objects.values_list("attempts", flat=True).get(pk=record_id)
+
+
+def _holding(record_id: int, attempt: int):
+    """The record while `attempt` still holds its claim (a worker that lost it matches no row)."""
+    return ExportRecord.objects.filter(pk=record_id, attempts=attempt, status=ExportRecord.Status.RUNNING)
+
+
+def export_heartbeat(*, record_id: int, attempt: int, rows: int, expected: int) -> None:
+    """Write the progress and the claim's heartbeat in one small UPDATE; ClaimLost when the claim is gone."""
+    alive = _holding(record_id, attempt).update(
+        rows_written=rows, progress=min(99, rows * 100 // max(expected, 1)), heartbeat_at=timezone.now()
+    )
+    if not alive:
+        raise ClaimLost(record_id)
+
+
+def monthly_export_file(record: ExportRecord) -> Path:
+    """The one place a background workbook is kept: a rebuilt file replaces the earlier one, never adds a second."""
+    return Path(settings.EXPORTS_DIR) / record.showroom.code / f"{record.pk}.xlsx"
+
+
+def _partial_files(record: ExportRecord) -> list[Path]:
+    final = monthly_export_file(record)
+    return list(final.parent.glob(f".{final.stem}.*.part"))
+
+
 def monthly_export_run(*, record_id: int) -> ExportRecord | None:
     """The background task's unit of work: build a recorded monthly workbook into the private exports folder.
 
-    1. Claim the record: a conditional UPDATE from pending (or running: a worker that died mid-way, whose task
-       the broker redelivers) to running. A finished or failed export is left alone, so a task delivered twice
-       builds once after the first has finished.
-    2. Build into a hidden ".part" file under EXPORTS_DIR/<showroom>/, reporting the rows written every
-       EXCEL_PROGRESS_EVERY rows (one small UPDATE each: the page's progress bar polls it).
-    3. Rename the finished file into place (atomic on one file system) and mark the record done with its row
-       count; on any error mark it failed with the message, remove the partial file, and re-raise for the log.
+    1. Claim the record (export_claim); None when it is done, failed or held by a live worker.
+    2. Remove the partial files that earlier, interrupted attempts left behind (their workers are dead: the claim
+       only expires without a heartbeat).
+    3. Build into this attempt's hidden ".part" file, writing the progress and the heartbeat every
+       EXCEL_PROGRESS_EVERY rows (the page's progress bar polls it). A heartbeat that finds the claim taken over
+       stops the build (ClaimLost): the partial file is removed and the other worker finishes.
+    4. While the claim is still ours, rename the finished file into the record's one place (atomic on one file
+       system) and mark the record done with its row count.
+    On a database error the claim is given back (pending), so the task's retry or the beat job builds it; any
+    other error marks the export failed with the message. Both are re-raised for the log.
     """
-    claimed = ExportRecord.objects.filter(
-        pk=record_id, status__in=[ExportRecord.Status.PENDING, ExportRecord.Status.RUNNING]
-    ).update(status=ExportRecord.Status.RUNNING)
-    if not claimed:
+    attempt = export_claim(record_id=record_id)
+    if attempt is None:
         return None
     record = ExportRecord.objects.select_related("showroom", "requested_by", "consultant").get(pk=record_id)
-    token = secrets.token_hex(8)
-    relative = Path(record.showroom.code) / f"{record.pk}-{token}.xlsx"
-    final = Path(settings.EXPORTS_DIR) / relative
+    final = monthly_export_file(record)
     final.parent.mkdir(parents=True, exist_ok=True)
-    partial = final.with_name(f".{final.name}.part")
-    expected = max(record.rows_expected, 1)
+    for leftover in _partial_files(record):
+        leftover.unlink(missing_ok=True)
+    partial = final.with_name(f".{final.stem}.{attempt}.part")
 
     def report(rows: int) -> None:
-        ExportRecord.objects.filter(pk=record_id).update(rows_written=rows, progress=min(99, rows * 100 // expected))
+        export_heartbeat(record_id=record_id, attempt=attempt, rows=rows, expected=record.rows_expected)
 
     try:
         rows = monthly_export_build(record=record, target=str(partial), progress=report)
+        report(rows)  # the last check that the claim is ours, right before the file goes into place
         os.replace(partial, final)
+    except ClaimLost:
+        partial.unlink(missing_ok=True)
+        logger.warning("Monthly export %s: attempt %s was taken over by another worker", record_id, attempt)
+        return None
+    except DatabaseError:
+        partial.unlink(missing_ok=True)
+        _holding(record_id, attempt).update(status=ExportRecord.Status.PENDING, heartbeat_at=None)
+        raise
     except Exception as error:
         partial.unlink(missing_ok=True)
-        ExportRecord.objects.filter(pk=record_id).update(
+        _holding(record_id, attempt).update(
             status=ExportRecord.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now()
         )
         logger.exception("Monthly export %s failed", record_id)
         raise
     record.file_name = monthly_file_name(record.showroom, record.month, record.consultant)
-    ExportRecord.objects.filter(pk=record_id).update(file_name=record.file_name)
-    export_record_done(record, rows=rows, file_path=str(relative))
+    relative = str(final.relative_to(Path(settings.EXPORTS_DIR)))
+    if not export_record_done(record, rows=rows, file_path=relative, attempt=attempt):
+        return None  # taken over between the rename and now: the other worker's file replaces this one
     return record
+
+
+def export_enqueue(*, record_id: int) -> bool:
+    """Hand a background export's task to the broker; False, leaving the record pending for the beat job, when
+    the broker cannot be reached. No retries here: the page that asked answers at once, the beat job retries."""
+    from .tasks import build_monthly_export
+
+    try:
+        with broker_connection_at_once(timeout=1) as connection:
+            build_monthly_export.apply_async(
+                args=[record_id], queue=settings.EXCEL_EXPORT_QUEUE, connection=connection, retry=False
+            )
+    except OperationalError as error:  # kombu's: the broker refused or did not answer
+        logger.warning("Monthly export %s not queued, the broker is unreachable: %s", record_id, error)
+        return False
+    ExportRecord.objects.filter(pk=record_id).update(enqueued_at=timezone.now())
+    return True
+
+
+def export_notice(record: ExportRecord, *, now: datetime | None = None) -> str:
+    """What the progress page says about a background export beyond its status: that it waits for the broker,
+    that its worker stopped and it will be restarted, that it was restarted, or why it gave up."""
+    now = now or timezone.now()
+    Status = ExportRecord.Status
+    limit = settings.EXPORT_MAX_ATTEMPTS
+    if record.status == Status.PENDING and record.enqueued_at is None:
+        return gettext(
+            "The background service cannot be reached at the moment. Your export is saved and will start by "
+            "itself as soon as the service is back; you can leave this page."
+        )
+    silent = record.heartbeat_at is not None and record.heartbeat_at < now - settings.EXPORT_CLAIM_TTL
+    if record.status == Status.RUNNING and silent:
+        return gettext("The worker preparing this workbook stopped. It will be restarted automatically in a minute.")
+    if record.status == Status.FAILED and not record.error and record.attempts >= limit:
+        return gettext(
+            "Stopped after %(attempts)s interrupted attempts. Ask for it again, or for one consultant at a time."
+        ) % {"attempts": record.attempts}
+    if record.status in (Status.PENDING, Status.RUNNING) and record.attempts > 1:
+        return gettext("Restarted after an interruption (attempt %(attempt)s of %(limit)s).") % {
+            "attempt": record.attempts,
+            "limit": limit,
+        }
+    if record.status == Status.DONE and record.attempts > 1:
+        return gettext("Finished after %(attempts)s attempts: the first were interrupted.") % {
+            "attempts": record.attempts
+        }
+    return ""
+
+
+def exports_requeue(*, now: datetime | None = None) -> int:
+    """The beat job: hand the broker again every background export that no live worker holds; how many were sent.
+
+    1. Claims whose heartbeat is older than EXPORT_CLAIM_TTL belong to dead workers. Those that have had their
+       EXPORT_MAX_ATTEMPTS are marked failed (the export may be what kills its workers) and their partial files
+       removed; the others are sent again.
+    2. Exports still pending that the broker never took (it was down when they were asked for) or took more than
+       a claim's lifetime ago (a restarted broker may have lost them) are sent again.
+    A duplicate costs nothing: the claim lets exactly one worker build. When the broker is down nothing is
+    changed, and the next run tries again.
+    """
+    now = now or timezone.now()
+    Status = ExportRecord.Status
+    stale = now - settings.EXPORT_CLAIM_TTL
+    unfinished = ExportRecord.objects.filter(background=True, status__in=[Status.PENDING, Status.RUNNING])
+    dead = unfinished.filter(_expired_claim(now))
+    exhausted = dead.filter(attempts__gte=settings.EXPORT_MAX_ATTEMPTS)
+    for record in exhausted.select_related("showroom"):
+        if ExportRecord.objects.filter(pk=record.pk, attempts=record.attempts, status=Status.RUNNING).update(
+            status=Status.FAILED, finished_at=now
+        ):
+            for leftover in _partial_files(record):
+                leftover.unlink(missing_ok=True)
+            logger.error("Monthly export %s failed: its worker died %s times", record.pk, record.attempts)
+    never_taken = Q(status=Status.PENDING) & (Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stale))
+    sent = 0
+    for record_id in unfinished.filter(Q(pk__in=dead.values("pk")) | never_taken).values_list("pk", flat=True):
+        if not export_enqueue(record_id=record_id):
+            break
+        sent += 1
+    return sent
 
 
 def monthly_export_request(
     *, user: User, month: date, consultant: User | None, language: str
 ) -> tuple[ExportRecord, bool]:
     """Record a monthly export asked for on the page; (record, background?). Large months (more rows than
-    EXCEL_BACKGROUND_ROWS) go to a Celery task, enqueued once the record is committed; small ones the view
-    builds straight away."""
-    from .tasks import build_monthly_export
-
+    EXCEL_BACKGROUND_ROWS) go to a Celery task, enqueued once the record is committed (or, the broker being
+    down, by the beat job once it is back); small ones the view builds straight away."""
     consultant = export_consultant_for(user, consultant)
     expected = monthly_rows_expected(showroom=user.showroom, month=month, consultant=consultant)
     background = expected > settings.EXCEL_BACKGROUND_ROWS
@@ -238,8 +386,7 @@ def monthly_export_request(
         rows_expected=expected,
     )
     if background:
-        queue = settings.EXCEL_EXPORT_QUEUE
-        transaction.on_commit(lambda: build_monthly_export.apply_async(args=[record.pk], queue=queue))
+        transaction.on_commit(lambda: export_enqueue(record_id=record.pk))
     return record, background
 
 

@@ -173,6 +173,15 @@ class ExportRecord(models.Model):
     file_name = models.CharField(max_length=200, blank=True, default="")  # the download's name
     error = models.TextField(blank=True, default="")
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # A background build's claim (export_services.monthly_export_run): each worker that takes the export counts
+    # one attempt, and the attempt number is its fencing token (every later write names it, so a worker that
+    # lost its claim can no longer touch the record). The claim lives while its heartbeat is younger than
+    # EXPORT_CLAIM_TTL; an expired one is re-queued by the beat job (export_services.exports_requeue).
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # When the task was last handed to the broker; empty while the broker could not be reached (the beat job
+    # sends it when it is back).
+    enqueued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("export")
@@ -185,7 +194,15 @@ class ExportRecord(models.Model):
                 condition=~Q(kind="monthly") | Q(month__isnull=False), name="export_monthly_has_month"
             ),
         ]
-        indexes = [models.Index(fields=["showroom", "-requested_at"], name="export_history")]
+        indexes = [
+            models.Index(fields=["showroom", "-requested_at"], name="export_history"),
+            # The beat job's scan: only the unfinished background exports, however long the history grows.
+            models.Index(
+                fields=["status"],
+                condition=Q(background=True, status__in=["pending", "running"]),
+                name="export_unfinished",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.kind} {self.showroom_id} {self.requested_at:%Y-%m-%d %H:%M}"

@@ -1,4 +1,13 @@
-"""Celery tasks of the reports: thin, taking ids; the work is in export_services."""
+"""Celery tasks of the reports: thin, taking ids; the work is in export_services.
+
+What a crash does to each (the worker killed at any point, the task redelivered or sent twice):
+- build_monthly_export: the export's claim lets one worker build at a time; a dead worker's claim expires
+  without its heartbeat and the beat job re-queues it; the file goes into its one place only when complete.
+- requeue_exports: only sends tasks, each a no-op unless its export is claimable: running it twice sends
+  duplicates that do nothing.
+- purge_exports: deletes a file, then clears its path; killed in between, the next run finds the file gone
+  (missing_ok) and clears the path.
+"""
 
 from celery import shared_task
 from django.db import DatabaseError
@@ -14,6 +23,11 @@ RETRY = {"autoretry_for": (DatabaseError,), "retry_backoff": 10, "retry_backoff_
 def build_monthly_export(record_id: int) -> int | None:
     record = export_services.monthly_export_run(record_id=record_id)
     return record.row_count if record else None
+
+
+@shared_task(name="reports.requeue_exports", **RETRY)
+def requeue_exports() -> int:
+    return export_services.exports_requeue()
 
 
 @shared_task(name="reports.purge_exports")

@@ -157,7 +157,14 @@ LOGGING = {
 # Celery: Redis in production and CI; without REDIS_URL a filesystem broker that needs no server.
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+    # A task a worker took and never acknowledged (it was killed) goes back to the queue after this long. Sized
+    # to the longest task, so a task still running is not handed to a second worker: a month of 100k register
+    # entries takes ~25 s and 1M ~4 min (benchmarks/README.md), a retry waits at most 5 min. A killed export
+    # does not wait for it: its claim expires (EXPORT_CLAIM_TTL) and the beat job re-queues it.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=15 * 60),
+        "socket_connect_timeout": 2,  # a page that enqueues never hangs on a broker that does not answer
+    }
 else:
     from dealer_crm.celery import filesystem_broker_options
 
@@ -165,6 +172,9 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(VAR_DIR / "broker")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True  # a task whose worker died is redelivered; tasks are written to be idempotent
+# ... and redelivered at once when only the pool process died (acks_late alone would acknowledge it as failed):
+# every task is idempotent, and an export that keeps killing its worker stops at EXPORT_MAX_ATTEMPTS.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
@@ -194,5 +204,11 @@ EXCEL_EXPORT_QUEUE = env("EXCEL_EXPORT_QUEUE", default="celery")
 EXCEL_PROGRESS_EVERY = env.int("EXCEL_PROGRESS_EVERY", default=1000)
 # Finished background files are deleted after this many days (the export record stays).
 EXCEL_KEEP_DAYS = env.int("EXCEL_KEEP_DAYS", default=7)
+# A background export's claim expires when its worker has not written a heartbeat (with each progress report,
+# every EXCEL_PROGRESS_EVERY rows: well under a second apart) for this long; the beat job then re-queues it.
+EXPORT_CLAIM_TTL = timedelta(seconds=env.int("EXPORT_CLAIM_TTL_SECONDS", default=120))
+# An export whose workers died this many times is marked failed instead of being tried again (it may be what
+# kills them, e.g. out of memory).
+EXPORT_MAX_ATTEMPTS = env.int("EXPORT_MAX_ATTEMPTS", default=3)
 # The largest register file an upload may be.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)

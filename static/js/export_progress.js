@@ -11,6 +11,7 @@
   const rows = document.getElementById("export-rows");
   const download = document.getElementById("export-download");
   const failure = document.getElementById("export-error");
+  const notice = document.getElementById("export-notice");
   const FINISHED = ["done", "failed"];
 
   function show(state) {
@@ -25,6 +26,9 @@
       state.status === "done"
         ? rows.dataset.doneTemplate.replace("{0}", state.row_count)
         : rows.dataset.template.replace("{0}", state.rows_written).replace("{1}", state.rows_expected);
+    // Waiting for the broker, restarted after an interruption, ...: said by the server, in the user's language.
+    notice.textContent = state.notice;
+    notice.classList.toggle("d-none", !state.notice);
     if (state.status === "done") {
       fill.classList.remove("progress-bar-animated");
       fill.classList.add("bg-success");

@@ -13,7 +13,7 @@ from django.test import override_settings
 from django.utils import timezone, translation
 
 from followups.models import DigestDelivery
-from followups.services import digests_send
+from followups.services import DIGEST_CLAIM_TTL, digests_send
 from tests.conftest import TODAY
 from tests.factories import UserFactory
 from tests.followups.conftest import local
@@ -212,6 +212,25 @@ def test_a_digest_claimed_by_another_worker_is_left_to_it(lead_due, staff, froze
     assert digests_send() == 1
 
     assert [message.to for message in mail.outbox] == [["li@example.com"]]
+
+
+def test_a_claim_whose_worker_died_before_sending_is_taken_over_once_it_is_older_than_the_claim_ttl(
+    lead_due, staff, frozen_clock
+):
+    zhang, _li, _manager = staff
+    lead_due(consultant=zhang, due=TODAY, grade="A")
+    # A worker claimed zhang's digest and was killed before it sent anything.
+    DigestDelivery.objects.create(user=zhang, day=TODAY, kind="consultant", claimed_at=timezone.now())
+
+    frozen_clock.shift(DIGEST_CLAIM_TTL - timedelta(seconds=1))
+    assert digests_send() == 0  # it may still be sending
+    frozen_clock.shift(timedelta(seconds=2))
+    assert digests_send() == 1
+
+    assert [message.to for message in mail.outbox] == [["zhang@example.com"]]
+    claim = DigestDelivery.objects.get(user=zhang)
+    assert claim.sent_at == timezone.now() and claim.claimed_at == timezone.now()
+    assert digests_send() == 0  # sent: never again that day
 
 
 def test_nothing_is_sent_before_the_showroom_reminder_hour(lead_due, staff, frozen_clock):
