@@ -207,7 +207,7 @@ def phone_check(request):
 
 def register_review(request, day=None):
     """The manager's daily check of the register: completeness flags, sign-off, reopen, the day's history."""
-    require_register_manager(request.user)
+    require_register_manager(request.user, write=False)
     showroom = request.user.showroom
     day = day or showroom_today(showroom)
     visits = list(

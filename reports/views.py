@@ -69,7 +69,7 @@ def daily_report(request, day=None):
 def daily_report_of(request, day, consultant_pk):
     """A consultant's daily report as the manager reads it: every contact of the day (the review's card shows
     the first few), read-only; comments and sign-off are on the review."""
-    require_report_reviewer(request.user)
+    require_report_reviewer(request.user, write=False)
     consultant = get_consultant_for(request.user, consultant_pk)
     today = showroom_today(request.user.showroom)
     if day > today:
@@ -108,7 +108,7 @@ def _report_page(request, *, consultant, day, today, report, form):
 def daily_review(request, day=None):
     """Every consultant's report of the day side by side, with the register's sign-off, the cut-off flags, a
     comment (主管指示) and sign-off per report."""
-    require_report_reviewer(request.user)
+    require_report_reviewer(request.user, write=False)
     showroom = request.user.showroom
     today = showroom_today(showroom)
     day = day or today
@@ -240,7 +240,7 @@ def dashboard(request):
             "cards": cards,
             "heat_rows": heat_cells(figures["traffic_by_slot"]),
             "today": today,
-            "is_manager": request.user.manages_showroom,
+            "is_manager": request.user.sees_whole_showroom,
             "this_month": this_month(today),
             "last_month": (last_month_end.replace(day=1), last_month_end),
         },
@@ -286,7 +286,7 @@ def dashboard_csv(request, key):
 
 def integrity(request):
     """Checks that should find nothing: data that bypassed the app's rules (imports, admin edits, SQL)."""
-    require_report_reviewer(request.user)
+    require_report_reviewer(request.user, write=False)
     showroom = request.user.showroom
     settings = selectors.report_settings_for(showroom)
     checks = {

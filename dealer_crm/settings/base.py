@@ -53,6 +53,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every page needs a login unless its view is marked with @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # The dealer group's read-only role: no writes, and the showroom it chose to look at.
+    "dealer_crm.core.middleware.ViewedShowroomMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login attempt into the lockout page.
