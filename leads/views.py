@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -73,7 +73,9 @@ class VisitFormMixin(LoginRequiredMixin):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
 
-class VisitCreateView(VisitFormMixin, FormView):
+class VisitCreateView(PermissionRequiredMixin, VisitFormMixin, FormView):
+    permission_required = "leads.add_visit"  # every staff role; not the dealer group's read-only one
+
     def form_valid(self, form):
         fields = form.service_fields()
         try:

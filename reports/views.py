@@ -6,7 +6,7 @@ import csv
 from datetime import date, timedelta
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -39,6 +39,8 @@ def daily_report(request, day=None):
     entered, and their remarks to submit; read-only once the manager has signed it off."""
     user = request.user
     require_showroom(user)
+    if user.is_group_viewer:
+        raise PermissionDenied  # the dealer group writes no daily report; it reads the showroom's on the review
     today = showroom_today(user.showroom)
     day = day or today
     if day > today:

@@ -7,7 +7,7 @@ from .selectors import showrooms_visible_to
 VIEWED_SHOWROOM_KEY = "viewed_showroom"
 
 # The only changes a group user may ask for: about themselves and the page they look at, never a record.
-GROUP_POSTS = {"logout", "set_language", "password_change", "view_showroom", "reports:export_page"}
+GROUP_POSTS = {"login", "logout", "set_language", "password_change", "view_showroom", "reports:export_page"}
 # Pages about the person, not a showroom: the user is left as stored, so saving it (a new password)
 # can never store the showroom being viewed.
 ACCOUNT_PAGES = {"logout", "set_language", "password_change", "password_change_done", "view_showroom"}
