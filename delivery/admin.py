@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from dealer_crm.core.admin_scope import ShowroomScopedAdmin
+
 from .models import (
     Callback,
     CardRevision,
@@ -12,7 +14,7 @@ from .models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ShowroomScopedAdmin, admin.ModelAdmin):
     """Reference only: these are written through the app's services, so every change keeps its rules and its
     history (the lead's contacts, the card's revisions, the callbacks' schedule)."""
 
@@ -26,7 +28,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ShowroomScopedAdmin, admin.TabularInline):
     extra = 0
     can_delete = False
 
@@ -38,7 +40,7 @@ class ReadOnlyInline(admin.TabularInline):
 
 
 @admin.register(DeliverySettings)
-class DeliverySettingsAdmin(admin.ModelAdmin):
+class DeliverySettingsAdmin(ShowroomScopedAdmin, admin.ModelAdmin):
     """The one thing edited here: a showroom's callback schedule and delivery slots."""
 
     list_display = [
@@ -66,10 +68,13 @@ class ContractAdmin(ReadOnlyAdmin):
     list_filter = ["showroom", "status", "payment_method"]
     list_select_related = ["lead", "car_model", "consultant", "showroom"]
     search_fields = ["number", "lead__customer_name", "lead__phone", "vin"]
+    phone_fields = ("lead__phone",)
 
 
 class CardRevisionInline(ReadOnlyInline):
     model = CardRevision
+    showroom_path = "card__showroom"
+    phone_fields = ("changes",)  # an edited mobile's old and new numbers
     fields = readonly_fields = ["action", "changed_by", "changed_at", "changes"]
 
 
@@ -79,6 +84,7 @@ class CustomerCardAdmin(ReadOnlyAdmin):
     list_filter = ["showroom"]
     list_select_related = ["showroom"]
     search_fields = ["customer_name", "mobile"]
+    phone_fields = ("mobile", "landline", "fax")
     inlines = [CardRevisionInline]
 
 
@@ -105,6 +111,7 @@ class CallbackAdmin(ReadOnlyAdmin):
 
 class ComplaintActionInline(ReadOnlyInline):
     model = ComplaintAction
+    showroom_path = "complaint__showroom"
     fields = readonly_fields = ["taken_on", "description", "by", "created_at"]
 
 

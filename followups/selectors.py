@@ -87,11 +87,12 @@ class ReminderState:
     CANCELLED = "cancelled"
 
 
-def reminders_with_state() -> QuerySet[Reminder]:
-    """Reminders with their state, derived from the lead rather than stored, so it can never disagree with it:
-    cancelled once the lead is closed (ordered or lost), done once a contact moved the lead's due date past
-    the reminder's, open while the lead is still due on that date."""
-    return Reminder.objects.select_related("lead", "consultant").annotate(
+def reminders_with_state(reminders: QuerySet[Reminder] | None = None) -> QuerySet[Reminder]:
+    """Reminders (all, or those of `reminders`) with their state, derived from the lead rather than stored, so it
+    can never disagree with it: cancelled once the lead is closed (ordered or lost), done once a contact moved
+    the lead's due date past the reminder's, open while the lead is still due on that date."""
+    reminders = Reminder.objects.all() if reminders is None else reminders
+    return reminders.select_related("lead", "consultant").annotate(
         state=Case(
             When(~Q(lead__status=LeadStatus.OPEN), then=Value(ReminderState.CANCELLED)),
             When(lead__next_follow_up=F("due_date"), then=Value(ReminderState.OPEN)),

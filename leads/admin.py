@@ -1,10 +1,14 @@
 from django.contrib import admin
 
+from dealer_crm.core.admin_scope import ShowroomScopedAdmin
+
 from .models import Contact, Lead, LeadEvent, LostRequest, RegisterDay, RegisterDayEvent, Visit, VisitRevision
 
 
-class VisitRevisionInline(admin.TabularInline):
+class VisitRevisionInline(ShowroomScopedAdmin, admin.TabularInline):
     model = VisitRevision
+    showroom_path = "visit__showroom"
+    phone_fields = ("changes",)  # an edited phone's old and new numbers
     extra = 0
     can_delete = False
     readonly_fields = ["action", "changed_by", "changed_at", "changes", "reason"]
@@ -14,13 +18,14 @@ class VisitRevisionInline(admin.TabularInline):
 
 
 @admin.register(Visit)
-class VisitAdmin(admin.ModelAdmin):
+class VisitAdmin(ShowroomScopedAdmin, admin.ModelAdmin):
     """Read-only reference: register entries are written through the app so rules and history apply."""
 
     list_display = ["visit_date", "number", "customer_name", "kind", "grade", "consultant", "showroom", "deleted_at"]
     list_filter = ["showroom", "kind", "grade", "visit_date"]
     list_select_related = ["consultant", "showroom"]
     search_fields = ["customer_name", "phone"]
+    phone_fields = ("phone",)
     inlines = [VisitRevisionInline]
 
     def has_change_permission(self, request, obj=None):
@@ -33,8 +38,9 @@ class VisitAdmin(admin.ModelAdmin):
         return False
 
 
-class RegisterDayEventInline(admin.TabularInline):
+class RegisterDayEventInline(ShowroomScopedAdmin, admin.TabularInline):
     model = RegisterDayEvent
+    showroom_path = "day__showroom"
     extra = 0
     can_delete = False
     readonly_fields = ["action", "by", "at", "reason"]
@@ -44,7 +50,7 @@ class RegisterDayEventInline(admin.TabularInline):
 
 
 @admin.register(RegisterDay)
-class RegisterDayAdmin(admin.ModelAdmin):
+class RegisterDayAdmin(ShowroomScopedAdmin, admin.ModelAdmin):
     list_display = ["date", "showroom", "signed_off_at", "signed_off_by"]
     list_filter = ["showroom"]
     readonly_fields = ["showroom", "date", "signed_off_at", "signed_off_by"]
@@ -57,7 +63,7 @@ class RegisterDayAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ShowroomScopedAdmin, admin.ModelAdmin):
     """Reference only: leads, contacts and lost requests are written through the app's services, so every
     change keeps its rules and leaves its history event."""
 
@@ -71,8 +77,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class LeadEventInline(admin.TabularInline):
+class LeadEventInline(ShowroomScopedAdmin, admin.TabularInline):
     model = LeadEvent
+    showroom_path = "lead__showroom"
     extra = 0
     can_delete = False
     fields = readonly_fields = ["at", "kind", "by", "grade", "status", "owner", "note"]
@@ -87,6 +94,7 @@ class LeadAdmin(ReadOnlyAdmin):
     list_filter = ["showroom", "status", "grade", "channel"]
     list_select_related = ["owner", "showroom"]
     search_fields = ["customer_name", "phone"]
+    phone_fields = ("phone",)
     inlines = [LeadEventInline]
 
 
@@ -96,10 +104,13 @@ class ContactAdmin(ReadOnlyAdmin):
     list_filter = ["showroom", "kind", "grade_after", "contact_date"]
     list_select_related = ["lead", "consultant"]
     search_fields = ["lead__customer_name", "lead__phone"]
+    phone_fields = ("lead__phone",)
 
 
 @admin.register(LostRequest)
 class LostRequestAdmin(ReadOnlyAdmin):
+    showroom_path = "lead__showroom"
+    phone_fields = ("lead__phone",)
     list_display = ["lead", "reason", "competitor_brand", "state", "requested_by", "requested_at", "decided_by"]
     list_filter = ["state", "reason"]
     list_select_related = ["lead", "requested_by", "decided_by"]

@@ -1,17 +1,20 @@
 from django.contrib import admin
 
+from dealer_crm.core.admin_scope import ShowroomScopedAdmin
+
 from .models import DailyReport, DailyReportEvent, ReportSettings
 
 
 @admin.register(ReportSettings)
-class ReportSettingsAdmin(admin.ModelAdmin):
+class ReportSettingsAdmin(ShowroomScopedAdmin, admin.ModelAdmin):
     """The daily report's cut-off and the integrity check's delivery delay, per showroom."""
 
     list_display = ["showroom", "daily_report_cutoff", "delivery_overdue_days"]
 
 
-class DailyReportEventInline(admin.TabularInline):
+class DailyReportEventInline(ShowroomScopedAdmin, admin.TabularInline):
     model = DailyReportEvent
+    showroom_path = "report__showroom"
     extra = 0
     can_delete = False
     readonly_fields = ["action", "by", "at", "text"]
@@ -21,7 +24,7 @@ class DailyReportEventInline(admin.TabularInline):
 
 
 @admin.register(DailyReport)
-class DailyReportAdmin(admin.ModelAdmin):
+class DailyReportAdmin(ShowroomScopedAdmin, admin.ModelAdmin):
     """Read-only reference: reports are written through the app so the lock and the history apply."""
 
     list_display = ["date", "consultant", "showroom", "submitted_at", "signed_off_at"]

@@ -12,6 +12,9 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 
 import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client
@@ -20,15 +23,15 @@ from openpyxl import Workbook
 
 from dealer_crm.core.models import Role, User
 from delivery import services as delivery_services
-from delivery.models import Callback, CustomerCard
+from delivery.models import Callback, CustomerCard, DeliverySettings
 from leads import lead_services
 from leads.models import LostReason, Visit
 from reports import register_import
 from reports.export_services import export_record_start
-from reports.models import ExportRecord
+from reports.models import DailyReport, ExportRecord, ReportSettings
 from tests.conftest import TODAY
 from tests.delivery.conftest import ALL_REQUIRED, VIN, contract_fields, next_slot
-from tests.factories import CarModelFactory, DealerGroupFactory, ShowroomFactory, UserFactory
+from tests.factories import CarModelFactory, DealerGroupFactory, DistrictFactory, ShowroomFactory, UserFactory
 
 # --- Outcomes -------------------------------------------------------------------------------------------------
 
@@ -326,6 +329,12 @@ def world(db, frozen_clock, make_lead, showroom, other_showroom, settings, tmp_p
     }
     foreign_colleague = UserFactory(username="zhao", showroom=other_showroom)
     car_model = CarModelFactory(brand="丰田", name="凯美瑞")
+    for place in (showroom, other_showroom):  # the rows each showroom's admin pages show
+        DistrictFactory(showroom=place)
+        DeliverySettings.objects.get_or_create(showroom=place)
+        ReportSettings.objects.get_or_create(showroom=place)
+        staff = users["consultant"] if place == showroom else users["foreign_consultant"]
+        DailyReport.objects.get_or_create(consultant=staff, date=TODAY, defaults={"showroom": place})
     colleagues = {
         "consultant": users["other_consultant"],
         "other_consultant": users["consultant"],
@@ -444,6 +453,172 @@ def test_every_app_url_answers_every_role_as_the_table_says(world, capsys):
     with capsys.disabled():
         print(
             f"\npermission matrix, app: {urls} URLs x {len(ROLES)} roles x up to {len(OWNERS)} owners x 2 methods"
+            f" = {checked} cells checked"
+        )
+    assert not failures, f"{len(failures)} of {checked} cells differ:\n" + "\n".join(failures)
+
+
+# --- The Django admin -----------------------------------------------------------------------------------------
+
+# What a showroom's administrator may do with each admin's rows (view, add, change, delete), within their own
+# showroom; another showroom's row is a 404 (dealer_crm/core/admin_scope.py). GLOBAL: the dealer group's
+# reference data, read-only for them; SUPERUSER: what no showroom owns, refused (403). Everyone else who is
+# not staff is sent to the admin's login page; the group role's POSTs are refused before the admin runs.
+SCOPED, GLOBAL, SUPERUSER = "scoped", "global", "superuser"
+ADMIN_MODELS: dict[str, tuple[str, str]] = {
+    "auth.group": (SUPERUSER, ""),
+    "axes.accessattempt": (SUPERUSER, ""),
+    "axes.accesslog": (SUPERUSER, ""),
+    "axes.accessfailurelog": (SUPERUSER, ""),
+    "core.user": (SCOPED, "view add change"),
+    "core.showroom": (SCOPED, "view change"),
+    "core.dealergroup": (SUPERUSER, ""),
+    "core.carmodel": (GLOBAL, "view"),
+    "core.informationsource": (GLOBAL, "view"),
+    "core.district": (SCOPED, "view add change"),
+    "leads.visit": (SCOPED, "view"),
+    "leads.registerday": (SCOPED, ""),
+    "leads.lead": (SCOPED, "view"),
+    "leads.contact": (SCOPED, "view"),
+    "leads.lostrequest": (SCOPED, ""),  # decided on the app's lost-lead page
+    "followups.reminderrun": (SUPERUSER, ""),
+    "followups.reminder": (SCOPED, ""),
+    "followups.digestdelivery": (SCOPED, ""),
+    "delivery.deliverysettings": (SCOPED, "view add change"),
+    "delivery.contract": (SCOPED, "view"),
+    "delivery.customercard": (SCOPED, "view"),
+    "delivery.delivery": (SCOPED, "view"),
+    "delivery.callback": (SCOPED, "view"),
+    "delivery.complaint": (SCOPED, "view"),
+    "reports.reportsettings": (SCOPED, "view add change"),
+    "reports.dailyreport": (SCOPED, "view"),
+}
+# The admin's pages that belong to no model: (GET, POST) for its staff, then (GET, POST) for the logged-in
+# who are not staff (anonymous: the app's login page).
+ADMIN_PAGES: dict[str, tuple[str, str, str, str]] = {
+    "admin:index": (OK, OK, ADMIN_LOGIN, ADMIN_LOGIN),
+    "admin:login": (OK, OK, OK, OK),  # the form, to log in as someone who is staff
+    "admin:logout": (NOT_ALLOWED, LOGIN, OK, OK),
+    "admin:password_change": (OK, OK, ADMIN_LOGIN, ADMIN_LOGIN),
+    "admin:password_change_done": (OK, NOT_ALLOWED, ADMIN_LOGIN, ADMIN_LOGIN),
+    "admin:jsi18n": (OK, NOT_ALLOWED, ADMIN_LOGIN, ADMIN_LOGIN),
+    "admin:autocomplete": (DENIED, NOT_ALLOWED, ADMIN_LOGIN, ADMIN_LOGIN),  # no field asked for
+    "admin:view_on_site": (MISSING, MISSING, ADMIN_LOGIN, ADMIN_LOGIN),  # staff have no page on the site
+    "admin:app_list": (OK, OK, ADMIN_LOGIN, ADMIN_LOGIN),
+}
+ADMIN_VIEWS = ("changelist", "add", "change", "history", "delete", "password_change")
+
+
+def admin_model_expected(model: str, view: str, method: str, relation: str | None, exists: bool) -> str:
+    """The showroom administrator's outcome on one model's admin page (`exists`: the id is a real row)."""
+    kind, actions = ADMIN_MODELS[model]
+    actions = set(actions.split())
+    if kind == SUPERUSER:
+        # Django's history page answers a missing id with a redirect before it asks about permissions.
+        return OK if view == "history" and not exists else DENIED
+    if relation == FOREIGN or (kind == SCOPED and not exists):
+        return MISSING  # another showroom's row answers like one that does not exist
+    if view == "password_change":
+        view = "change"
+    needed = {
+        "changelist": "view",
+        "add": "add",
+        "history": "view",
+        "delete": "delete",
+        "change": "view" if method == "GET" else "change",
+    }[view]
+    if needed == "view" and "change" in actions and kind == SCOPED:
+        needed = "change"  # change implies view
+    return OK if needed in actions or (needed == "change" and view == "history" and "view" in actions) else DENIED
+
+
+def admin_expected(name: str, role: str, method: str, relation: str | None, exists: bool) -> str:
+    if role == "group" and method == "POST":
+        return DENIED  # core.middleware refuses it before the admin runs
+    staff = role == "showroom_admin"
+    if name == "admin:logout" and role == "anonymous":
+        return ADMIN_LOGIN  # nobody to log out: the admin sends them to its login
+    if name in ADMIN_PAGES:
+        return ADMIN_PAGES[name][(0 if staff else 2) + (0 if method == "GET" else 1)]
+    if not staff:
+        # The models' pages are the app's own login-required views for LoginRequiredMiddleware.
+        return LOGIN if role == "anonymous" else ADMIN_LOGIN
+    model, view = admin_model_of(name)
+    return admin_model_expected(model, view, method, relation, exists)
+
+
+def admin_model_of(name: str) -> tuple[str, str]:
+    """ "admin:leads_lead_change" -> ("leads.lead", "change")."""
+    if name == "admin:auth_user_password_change":  # UserAdmin names it after auth.User, whatever the model
+        return "core.user", "password_change"
+    for model in ADMIN_MODELS:
+        prefix = "admin:" + model.replace(".", "_") + "_"
+        if name.startswith(prefix) and name[len(prefix) :] in ADMIN_VIEWS:
+            return model, name[len(prefix) :]
+    raise KeyError(name)
+
+
+def admin_object(model, owner: User | None):
+    """A row of the model in the owner's showroom (any row for what no showroom owns); None if there is none."""
+    rows = model._default_manager.order_by("pk")
+    model_admin = admin.site._registry[model]
+    if owner is not None:
+        path = model_admin.showroom_path
+        rows = rows.filter(**{"pk" if path == "pk" else f"{path}__pk": owner.showroom_id})
+    return rows.first()
+
+
+def admin_cells(world: World):
+    for name, pattern in url_patterns():
+        if not name.startswith("admin:"):
+            continue
+        try:
+            model_label, view = admin_model_of(name) if name not in ADMIN_PAGES else (None, None)
+        except KeyError:
+            yield name, None, None, None, None, None, None
+            continue
+        params = argument_names(pattern)
+        owners: list = [None]
+        if model_label and ADMIN_MODELS[model_label][0] == SCOPED and params:
+            owners = ["consultant", "foreign_consultant"]
+        for owner in owners:
+            if name == "admin:view_on_site":
+                kwargs = {"content_type_id": ContentType.objects.get_for_model(User).pk, "object_id": "1"}
+            elif name == "admin:app_list":
+                kwargs = {"app_label": "leads"}
+            elif params:
+                model = apps.get_model(model_label)
+                row = admin_object(model, world.users[owner] if owner else None)
+                kwargs = {params[0]: row.pk if row else 999999999}
+            else:
+                row, kwargs = None, {}
+            exists = row is not None or not params
+            url = reverse(name, kwargs=kwargs)
+            for role in ROLES:
+                relation = None
+                if owner is not None:
+                    relation = (
+                        SHOWROOM
+                        if world.users[owner].showroom_id == world.users["showroom_admin"].showroom_id
+                        else FOREIGN
+                    )
+                for method in ("GET", "POST"):
+                    yield name, url, role, owner, relation, method, admin_expected(name, role, method, relation, exists)
+
+
+def test_every_admin_url_answers_every_role_as_the_table_says(world, capsys):
+    unlisted = sorted(
+        model._meta.label_lower for model in admin.site._registry if model._meta.label_lower not in ADMIN_MODELS
+    )
+    assert not unlisted, f"admins without an entry in ADMIN_MODELS: {unlisted}"
+    cells = list(admin_cells(world))
+    missing = sorted({cell[0] for cell in cells if cell[1] is None})
+    assert not missing, f"admin URLs without an entry (ADMIN_PAGES or ADMIN_MODELS): {missing}"
+    checked, failures = run(cells, Requester(world))
+    urls = len({cell[0] for cell in cells})
+    with capsys.disabled():
+        print(
+            f"\npermission matrix, admin: {urls} URLs x {len(ROLES)} roles x up to 2 showrooms x 2 methods"
             f" = {checked} cells checked"
         )
     assert not failures, f"{len(failures)} of {checked} cells differ:\n" + "\n".join(failures)

@@ -22,3 +22,14 @@ def grant(apps, schema_editor, grants: dict[str, list[str]]) -> None:
         for perm in perms:
             app_label, codename = perm.split(".")
             group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+
+
+def revoke(apps, schema_editor, revokes: dict[str, list[str]]) -> None:
+    """Take the listed "app_label.codename" permissions away from each role group."""
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, perms in revokes.items():
+        group = Group.objects.get(name=Role(role).value)
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            group.permissions.remove(*Permission.objects.filter(content_type__app_label=app_label, codename=codename))

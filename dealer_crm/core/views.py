@@ -1,3 +1,4 @@
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
@@ -11,6 +12,7 @@ from .health import CHECKS
 from .middleware import VIEWED_SHOWROOM_KEY
 from .models import Showroom
 from .selectors import showrooms_visible_to
+from .sessions import idle_timeout_text
 
 
 def home(request):
@@ -54,3 +56,12 @@ def healthz(request):
 
 # The login page offers the language switch too, before anyone is logged in.
 switch_language = login_not_required(set_language)
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login, telling the front desk when the session ends by itself (see sessions.py)."""
+
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs, idle_timeout=idle_timeout_text())

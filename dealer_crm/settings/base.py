@@ -56,6 +56,9 @@ MIDDLEWARE = [
     # The dealer group's read-only role: no writes, and the showroom it chose to look at.
     "dealer_crm.core.middleware.ViewedShowroomMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Shared front-desk computers: a session ends after SESSION_IDLE_TIMEOUT without a request (after the
+    # messages, to say why; the login-required middleware's check comes later, in process_view).
+    "dealer_crm.core.sessions.IdleSessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login attempt into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -95,6 +98,13 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Showrooms share front-desk computers: a session ends when the browser closes and after this long without a
+# request (dealer_crm/core/sessions.py); the login page says so.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_IDLE_TIMEOUT = timedelta(minutes=env.int("SESSION_IDLE_MINUTES", default=4 * 60))
+# The server forgets a session a little after the idle timeout (the last-seen time is written once a minute), so
+# the middleware, which says why, is what ends an idle session; the database's expiry only cleans up.
+SESSION_COOKIE_AGE = int((SESSION_IDLE_TIMEOUT + timedelta(minutes=10)).total_seconds())
 
 # Repeated wrong passwords lock the pair (username, address), never the address alone:
 # a whole showroom shares one public IP, and one mistyping colleague must not lock out the rest.

@@ -17,6 +17,6 @@ def grant_group_permissions(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("delivery", "0002_role_permissions"), ("core", "0006_group_role")]
+    dependencies = [("delivery", "0002_role_permissions"), ("core", "0007_group_role")]
 
     operations = [migrations.RunPython(grant_group_permissions, migrations.RunPython.noop)]

@@ -11,6 +11,6 @@ def grant_group_permissions(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("leads", "0008_report_indexes"), ("core", "0006_group_role")]
+    dependencies = [("leads", "0008_report_indexes"), ("core", "0007_group_role")]
 
     operations = [migrations.RunPython(grant_group_permissions, migrations.RunPython.noop)]

@@ -20,7 +20,10 @@ PERMISSIONS = {
     "leads.log_visit_for_others": (False, True, True),
     "leads.view_all_phones": (False, True, True),
     "core.oversee_showroom": (False, True, True),
-    "core.change_carmodel": (False, False, True),
+    "core.change_carmodel": (False, False, False),  # the dealer group's catalogue: superusers edit it
+    "core.view_carmodel": (False, False, True),
+    "core.change_showroom": (False, False, True),  # their own showroom's settings only (admin_scope.py)
+    "reports.change_reportsettings": (False, False, True),
     "core.add_user": (False, False, True),
 }
 ROLES = ["consultant", "manager", "admin"]

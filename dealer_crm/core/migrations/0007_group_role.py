@@ -9,6 +9,6 @@ def create_group_role(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0005_dealer_group")]
+    dependencies = [("core", "0006_dealer_group")]
 
     operations = [migrations.RunPython(create_group_role, migrations.RunPython.noop)]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0004_reminder_hour'),
+        ('core', '0005_admin_edits_own_showroom'),
     ]
 
     operations = [

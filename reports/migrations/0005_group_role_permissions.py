@@ -11,6 +11,6 @@ def grant_group_permissions(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("reports", "0003_exports_and_imports"), ("core", "0006_group_role")]
+    dependencies = [("reports", "0004_admin_edits_report_settings"), ("core", "0007_group_role")]
 
     operations = [migrations.RunPython(grant_group_permissions, migrations.RunPython.noop)]
