@@ -444,18 +444,22 @@ def app_cells(world: World):
                     yield name, url, role, owner, relation, method, expected_for(rules, role, relation)
 
 
-def test_every_app_url_answers_every_role_as_the_table_says(world, capsys):
-    cells = list(app_cells(world))
+def check_matrix(cells: list, world: World, capsys, *, surface: str, owners: str, table: str) -> None:
+    """Every cell requested, the count printed, and every differing cell reported at once."""
     missing = sorted({cell[0] for cell in cells if cell[1] is None})
-    assert not missing, f"URLs without an entry in ACCESS (say who may see them): {missing}"
+    assert not missing, f"URLs without an entry in {table} (say who may see them): {missing}"
     checked, failures = run(cells, Requester(world))
     urls = len({cell[0] for cell in cells})
     with capsys.disabled():
         print(
-            f"\npermission matrix, app: {urls} URLs x {len(ROLES)} roles x up to {len(OWNERS)} owners x 2 methods"
+            f"\npermission matrix, {surface}: {urls} URLs x {len(ROLES)} roles x up to {owners} x 2 methods"
             f" = {checked} cells checked"
         )
     assert not failures, f"{len(failures)} of {checked} cells differ:\n" + "\n".join(failures)
+
+
+def test_every_app_url_answers_every_role_as_the_table_says(world, capsys):
+    check_matrix(list(app_cells(world)), world, capsys, surface="app", owners="3 owners", table="ACCESS")
 
 
 # --- The Django admin -----------------------------------------------------------------------------------------
@@ -611,14 +615,11 @@ def test_every_admin_url_answers_every_role_as_the_table_says(world, capsys):
         model._meta.label_lower for model in admin.site._registry if model._meta.label_lower not in ADMIN_MODELS
     )
     assert not unlisted, f"admins without an entry in ADMIN_MODELS: {unlisted}"
-    cells = list(admin_cells(world))
-    missing = sorted({cell[0] for cell in cells if cell[1] is None})
-    assert not missing, f"admin URLs without an entry (ADMIN_PAGES or ADMIN_MODELS): {missing}"
-    checked, failures = run(cells, Requester(world))
-    urls = len({cell[0] for cell in cells})
-    with capsys.disabled():
-        print(
-            f"\npermission matrix, admin: {urls} URLs x {len(ROLES)} roles x up to 2 showrooms x 2 methods"
-            f" = {checked} cells checked"
-        )
-    assert not failures, f"{len(failures)} of {checked} cells differ:\n" + "\n".join(failures)
+    check_matrix(
+        list(admin_cells(world)),
+        world,
+        capsys,
+        surface="admin",
+        owners="2 showrooms",
+        table="ADMIN_PAGES or ADMIN_MODELS",
+    )
