@@ -10,7 +10,7 @@ from .models import Callback, Complaint, Contract
 
 def _consultant_filter(filterset, user: User, name: str) -> None:
     """Managers choose among the showroom's staff; a consultant's list holds only their own, nothing to choose."""
-    if user.manages_showroom:
+    if user.sees_whole_showroom:
         filterset.filters[name].queryset = User.objects.filter(showroom_id=user.showroom_id).order_by(
             "last_name", "first_name"
         )

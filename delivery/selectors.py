@@ -35,29 +35,29 @@ def delivery_settings_for(showroom: Showroom) -> DeliverySettings:
 
 def contracts_visible_to(user: User) -> QuerySet[Contract]:
     contracts = Contract.objects.filter(showroom_id=user.showroom_id)
-    return contracts if user.manages_showroom else contracts.filter(consultant=user)
+    return contracts if user.sees_whole_showroom else contracts.filter(consultant=user)
 
 
 def cards_visible_to(user: User) -> QuerySet[CustomerCard]:
     cards = CustomerCard.objects.filter(showroom_id=user.showroom_id)
-    return cards if user.manages_showroom else cards.filter(contract__consultant=user)
+    return cards if user.sees_whole_showroom else cards.filter(contract__consultant=user)
 
 
 def deliveries_visible_to(user: User) -> QuerySet[Delivery]:
     deliveries = Delivery.objects.filter(showroom_id=user.showroom_id)
-    if user.manages_showroom:
+    if user.sees_whole_showroom:
         return deliveries
     return deliveries.filter(Q(contract__consultant=user) | Q(consultant=user))
 
 
 def callbacks_visible_to(user: User) -> QuerySet[Callback]:
     callbacks = Callback.objects.filter(showroom_id=user.showroom_id)
-    return callbacks if user.manages_showroom else callbacks.filter(consultant=user)
+    return callbacks if user.sees_whole_showroom else callbacks.filter(consultant=user)
 
 
 def complaints_visible_to(user: User) -> QuerySet[Complaint]:
     complaints = Complaint.objects.filter(showroom_id=user.showroom_id)
-    if user.manages_showroom:
+    if user.sees_whole_showroom:
         return complaints
     return complaints.filter(Q(owner=user) | Q(delivery__contract__consultant=user))
 

@@ -99,7 +99,7 @@ class ContractListView(LoginRequiredMixin, FilterView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             query_without_page=_query_without_page(self.request),
-            is_manager=self.request.user.manages_showroom,
+            is_manager=self.request.user.sees_whole_showroom,
             **kwargs,
         )
 
@@ -587,7 +587,7 @@ class CallbackListView(LoginRequiredMixin, FilterView):
         context.update(
             today=today,
             query_without_page=_query_without_page(self.request),
-            is_manager=self.request.user.manages_showroom,
+            is_manager=self.request.user.sees_whole_showroom,
         )
         return context
 
@@ -658,7 +658,7 @@ class ComplaintListView(LoginRequiredMixin, FilterView):
         context.update(
             today=today,
             query_without_page=_query_without_page(self.request),
-            is_manager=self.request.user.manages_showroom,
+            is_manager=self.request.user.sees_whole_showroom,
         )
         return context
 

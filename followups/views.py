@@ -31,7 +31,7 @@ def today(request):
 
 def overdue_board(request):
     """The manager's board: who is falling behind (any overdue H lead, others overdue by over an interval)."""
-    if not request.user.manages_showroom:
+    if not request.user.sees_whole_showroom:
         raise PermissionDenied
     showroom = request.user.showroom
     if showroom is None:  # an administrator without a showroom oversees no consultants

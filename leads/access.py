@@ -22,8 +22,10 @@ def get_visit_for(user: User, pk: int, *, write: bool = False) -> Visit:
     return visit
 
 
-def require_register_manager(user: User) -> None:
-    if not user.has_perm("leads.sign_off_registerday") or user.showroom_id is None:
+def require_register_manager(user: User, *, write: bool = True) -> None:
+    """The register's review: its managers; write=False (reading it): the dealer group's role too."""
+    may_read = not write and user.is_group_viewer
+    if not (user.has_perm("leads.sign_off_registerday") or may_read) or user.showroom_id is None:
         raise PermissionDenied
 
 
@@ -39,6 +41,9 @@ def get_lead_for(user: User, pk: int, *, write: bool = False) -> Lead:
     return lead
 
 
-def require_lead_manager(user: User) -> None:
-    if not user.has_perm("leads.reassign_lead") or user.showroom_id is None:
+def require_lead_manager(user: User, *, write: bool = True) -> None:
+    """Reassigning and deciding lost leads: managers; write=False (reading the lost-lead analysis): the dealer
+    group's role too."""
+    may_read = not write and user.is_group_viewer
+    if not (user.has_perm("leads.reassign_lead") or may_read) or user.showroom_id is None:
         raise PermissionDenied

@@ -50,7 +50,7 @@ class LeadFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.today = today
         self.zone = user.showroom.zone
-        if user.manages_showroom:
+        if user.sees_whole_showroom:
             self.filters["owner"].queryset = User.objects.filter(showroom_id=user.showroom_id).order_by(
                 "last_name", "first_name"
             )

@@ -13,9 +13,9 @@ from .models import GRADE_RANK, OPEN_GRADES, Contact, Lead, LeadEvent, LeadStatu
 
 
 def leads_visible_to(user: User) -> QuerySet[Lead]:
-    """Consultants see their own leads; managers their showroom's."""
+    """Consultants see their own leads; managers (and the dealer group, read-only) their showroom's."""
     leads = Lead.objects.filter(showroom_id=user.showroom_id)
-    return leads if user.manages_showroom else leads.filter(owner=user)
+    return leads if user.sees_whole_showroom else leads.filter(owner=user)
 
 
 def can_edit_lead(user: User, lead: Lead) -> bool:

@@ -437,7 +437,7 @@ def _lost_page(request, *, failed: tuple[int, LostDecisionForm] | None = None):
 
 
 def lost_list(request):
-    require_lead_manager(request.user)
+    require_lead_manager(request.user, write=False)
     return _lost_page(request)
 
 
@@ -476,7 +476,7 @@ def grade_status(request):
     this_month = showroom_today(showroom).replace(day=1)
     form = MonthForm(request.GET if "month" in request.GET else None, initial={"month": this_month})
     month = form.cleaned_data["month"] if form.is_bound and form.is_valid() else this_month
-    rows = monthly_grade_status(showroom=showroom, month=month, consultant=None if user.manages_showroom else user)
+    rows = monthly_grade_status(showroom=showroom, month=month, consultant=None if user.sees_whole_showroom else user)
     movements = ("new", "upgraded", "downgraded", "ordered", "lost")
     totals = {
         "at_start": {g: sum(row.at_start[g] for row in rows) for g in OPEN_GRADES},
@@ -501,6 +501,6 @@ def grade_status(request):
             "grades": OPEN_GRADES,
             "previous_month": previous_month,
             "next_month": next_month if next_month <= this_month else None,
-            "is_manager": user.manages_showroom,
+            "is_manager": user.sees_whole_showroom,
         },
     )

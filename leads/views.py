@@ -5,7 +5,7 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -79,8 +79,10 @@ class VisitFormMixin(LoginRequiredMixin):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
 
-class VisitCreateView(VisitFormMixin, FormView):
+class VisitCreateView(PermissionRequiredMixin, VisitFormMixin, FormView):
     """Log a visit; on a day already signed off, file it as a late entry (补登) for the manager to approve."""
+
+    permission_required = "leads.add_visit"  # every staff role; not the dealer group's read-only one
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -254,7 +256,7 @@ def phone_check(request):
 def register_review(request, day=None):
     """The manager's daily check of the register: completeness flags, sign-off, reopen, the day's history, and
     the showroom's late entries waiting for a decision."""
-    require_register_manager(request.user)
+    require_register_manager(request.user, write=False)
     showroom = request.user.showroom
     day = day or showroom_today(showroom)
     visits = list(

@@ -6,9 +6,11 @@ from django.http import Http404
 from dealer_crm.core.models import User
 
 
-def require_report_reviewer(user: User) -> None:
-    """The manager's pages (daily review, integrity): managers and admins of a showroom; 403 for anyone else."""
-    if not user.has_perm("reports.review_dailyreport") or user.showroom_id is None:
+def require_report_reviewer(user: User, *, write: bool = True) -> None:
+    """The manager's pages (daily review, integrity): managers and admins of a showroom; 403 for anyone else.
+    write=False (reading them): the dealer group's role too."""
+    may_read = not write and user.is_group_viewer
+    if not (user.has_perm("reports.review_dailyreport") or may_read) or user.showroom_id is None:
         raise PermissionDenied
 
 

@@ -158,7 +158,7 @@ def tracker_export(request):
 
 @require_GET
 def lost_export(request):
-    require_lead_manager(request.user)  # as the lost-lead page itself
+    require_lead_manager(request.user, write=False)  # as the lost-lead page itself
     return _list_export(request, export_services.lost_list_export, "lost_leads")
 
 

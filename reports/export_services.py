@@ -27,6 +27,7 @@ from kombu.exceptions import OperationalError
 from dealer_crm.celery import broker_connection_at_once
 from dealer_crm.core.clock import showroom_today
 from dealer_crm.core.models import Showroom, User
+from dealer_crm.core.phones import phone_for
 from leads.filters import VisitFilter
 from leads.lead_filters import LeadFilter
 from leads.lead_forms import PeriodForm as LostPeriodForm
@@ -496,7 +497,7 @@ def tracker_list_export(*, user: User, params: QueryDict, target) -> ExportRecor
                 due,
                 (today - due).days if overdue and due else None,
                 last.astimezone(zone).date() if last else None,
-                phone,
+                phone_for(user, phone),
                 models.get(pk),
                 channels.get(channel, channel),
                 person_name(last_name, first_name, username),
@@ -538,6 +539,7 @@ def lost_list_export(*, user: User, params: QueryDict, target) -> ExportRecord:
         workbook,
         lost_leads(showroom=showroom, start_at=period.start_at, end_at=period.end_at).iterator(chunk_size=CHUNK),
         zone=showroom.zone,
+        viewer=user,
         progress=progress,
     )
     workbook.save(target)

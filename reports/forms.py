@@ -23,7 +23,7 @@ class PeriodForm(forms.Form):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        if user.manages_showroom:
+        if user.sees_whole_showroom:
             self.fields["consultant"].queryset = User.objects.filter(
                 showroom_id=user.showroom_id, is_active=True
             ).order_by("last_name", "first_name", "username")

@@ -90,7 +90,7 @@ def local_midnight(showroom: Showroom, day: date) -> datetime:
 def scope_for(user: User, *, start: date, end: date, consultant: User | None = None) -> Scope:
     """Managers see their showroom (or one of its consultants); a consultant only ever sees their own figures.
     The caller checks that `consultant` works in the user's showroom (see access.dashboard_consultant)."""
-    if not user.manages_showroom:
+    if not user.sees_whole_showroom:
         consultant = user
     return Scope(showroom=user.showroom, start=start, end=end, consultant=consultant)
 

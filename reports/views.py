@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from functools import partial
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -42,6 +42,8 @@ def daily_report(request, day=None):
     entered, and their remarks to submit; read-only once the manager has signed it off."""
     user = request.user
     require_showroom(user)
+    if user.is_group_viewer:
+        raise PermissionDenied  # the dealer group writes no daily report; it reads the showroom's on the review
     today = showroom_today(user.showroom)
     day = day or today
     if day > today:
@@ -81,7 +83,7 @@ def _report_version(*, consultant, day: date) -> int:
 def daily_report_of(request, day, consultant_pk):
     """A consultant's daily report as the manager reads it: every contact of the day (the review's card shows
     the first few), read-only; comments and sign-off are on the review."""
-    require_report_reviewer(request.user)
+    require_report_reviewer(request.user, write=False)
     consultant = get_consultant_for(request.user, consultant_pk)
     today = showroom_today(request.user.showroom)
     if day > today:
@@ -123,7 +125,7 @@ def _report_page(request, *, consultant, day, today, report, form):
 def daily_review(request, day=None):
     """Every consultant's report of the day side by side, with the register's sign-off, the cut-off flags, a
     comment (主管指示) and sign-off per report."""
-    require_report_reviewer(request.user)
+    require_report_reviewer(request.user, write=False)
     return _review_page(request, day=day or showroom_today(request.user.showroom))
 
 
@@ -266,7 +268,7 @@ def dashboard(request):
             "cards": cards,
             "heat_rows": heat_cells(figures["traffic_by_slot"]),
             "today": today,
-            "is_manager": request.user.manages_showroom,
+            "is_manager": request.user.sees_whole_showroom,
             "this_month": this_month(today),
             "last_month": (last_month_end.replace(day=1), last_month_end),
         },
@@ -312,7 +314,7 @@ def dashboard_csv(request, key):
 
 def integrity(request):
     """Checks that should find nothing: data that bypassed the app's rules (imports, admin edits, SQL)."""
-    require_report_reviewer(request.user)
+    require_report_reviewer(request.user, write=False)
     showroom = request.user.showroom
     settings = selectors.report_settings_for(showroom)
     checks = {

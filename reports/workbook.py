@@ -25,6 +25,7 @@ from django.utils.translation import pgettext, pgettext_lazy
 
 from dealer_crm.core.clock import showroom_today
 from dealer_crm.core.models import Showroom, User
+from dealer_crm.core.phones import phone_for
 from leads.lead_selectors import lost_analysis, monthly_grade_status
 from leads.models import OPEN_GRADES, Channel, ContactKind, Gender, LeadStatus, LostReason, VisitKind
 from leads.selectors import visit_phone_for
@@ -279,7 +280,7 @@ def tracker_sheet(workbook, spec: MonthlyWorkbook, progress: Progress) -> int:
         sheet.row(
             (
                 customer_name,
-                phone,
+                phone_for(spec.viewer, phone),
                 names.get(owner_end, ""),
                 channels.get(channel, channel),
                 models.get(pk),
@@ -420,7 +421,7 @@ def contacts_sheet(workbook, spec: MonthlyWorkbook, progress: Progress) -> int:
                 local_time(occurred_at, zone),
                 person_name(last_name, first_name, username),
                 customer_name,
-                phone,
+                phone_for(spec.viewer, phone),
                 kinds.get(kind, kind),
                 summary,
                 grade_before,
@@ -583,7 +584,7 @@ LOST_COLUMNS = [
 ]
 
 
-def write_lost_leads(workbook, rows: Iterable[tuple], *, zone, progress: Progress) -> int:
+def write_lost_leads(workbook, rows: Iterable[tuple], *, zone, viewer: User | None, progress: Progress) -> int:
     sheet = Sheet(workbook, pgettext("excel", "Lost leads"), LOST_COLUMNS)
     reasons, channels = labels(LostReason.choices), labels(Channel.choices)
     for (
@@ -606,7 +607,7 @@ def write_lost_leads(workbook, rows: Iterable[tuple], *, zone, progress: Progres
             (
                 decided_at.astimezone(zone).date(),
                 customer_name,
-                phone,
+                phone_for(viewer, phone),
                 person_name(owner_last, owner_first, owner_username),
                 channels.get(channel, channel),
                 reasons.get(reason, reason),
@@ -626,7 +627,7 @@ def lost_leads_sheet(workbook, spec: MonthlyWorkbook, progress: Progress) -> int
     rows = lost_leads(
         showroom=spec.showroom, start_at=period.start_at, end_at=period.end_at, owner=spec.consultant
     ).iterator(chunk_size=CHUNK)
-    return write_lost_leads(workbook, rows, zone=spec.showroom.zone, progress=progress)
+    return write_lost_leads(workbook, rows, zone=spec.showroom.zone, viewer=spec.viewer, progress=progress)
 
 
 # --- Consultant performance (顾问业绩) ---------------------------------------------------------------------------
@@ -710,7 +711,7 @@ def deliveries_sheet(workbook, spec: MonthlyWorkbook, progress: Progress) -> int
                 to_naive_local(starts_at, zone),
                 number,
                 customer_name,
-                phone,
+                phone_for(spec.viewer, phone),
                 f"{brand} {model}",
                 person_name(last_name, first_name, username),
                 advisor,
@@ -751,7 +752,7 @@ def callbacks_sheet(workbook, spec: MonthlyWorkbook, progress: Progress) -> int:
                 due_date,
                 step,
                 customer_name,
-                phone,
+                phone_for(spec.viewer, phone),
                 f"{brand} {model}",
                 person_name(last_name, first_name, username),
                 statuses.get(status, status),

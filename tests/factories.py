@@ -5,7 +5,16 @@ from datetime import datetime, timedelta
 import factory
 from django.contrib.auth.models import Group
 
-from dealer_crm.core.models import CarModel, District, InformationSource, Role, Showroom, User
+from dealer_crm.core.models import CarModel, DealerGroup, District, InformationSource, Role, Showroom, User
+
+
+class DealerGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DealerGroup
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"dg{n}")
+    name = factory.Sequence(lambda n: f"集团{n}")
 
 
 class ShowroomFactory(factory.django.DjangoModelFactory):

@@ -16,7 +16,7 @@ from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
 from .admin_scope import SELF, GlobalReferenceAdmin, ShowroomScopedAdmin, SuperuserOnlyAdmin, sees_every_showroom
-from .models import CarModel, District, InformationSource, Role, Showroom, User
+from .models import CarModel, DealerGroup, District, InformationSource, Role, Showroom, User
 from .services import SHOWROOM_ROLES, staff_set_role
 
 # Third-party admins that no showroom owns: raw groups and permissions, login lockouts.
@@ -61,7 +61,7 @@ class StaffAdmin(ShowroomScopedAdmin, UserAdmin):
     list_display = ["username", "last_name", "first_name", "showroom", "role", "is_active"]
     list_filter = ["showroom", "groups", "is_active"]
     list_select_related = ["showroom"]
-    fieldsets = UserAdmin.fieldsets + ((_("Showroom"), {"fields": ["showroom", "language"]}),)
+    fieldsets = UserAdmin.fieldsets + ((_("Showroom"), {"fields": ["showroom", "dealer_group", "language"]}),)
     scoped_add_fieldsets = (
         (None, {"fields": ["username", "usable_password", "password1", "password2"]}),
         (_("Staff member"), {"fields": ["last_name", "first_name", "email", "role", "language"]}),
@@ -122,7 +122,15 @@ class ShowroomAdmin(ShowroomScopedAdmin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if sees_every_showroom(request.user):
             return super().get_readonly_fields(request, obj)
-        return ["code", "name", "time_zone"]
+        # The dealer group too: moving a showroom into a group would show it to that group's role.
+        return ["code", "name", "time_zone", "dealer_group"]
+
+
+@admin.register(DealerGroup)
+class DealerGroupAdmin(SuperuserOnlyAdmin, admin.ModelAdmin):
+    """Dealer groups, the showrooms in them and the group role's users are set up by a superuser."""
+
+    list_display = ["code", "name"]
 
 
 @admin.register(CarModel)

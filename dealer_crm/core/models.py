@@ -9,8 +9,33 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
+class DealerGroup(models.Model):
+    """The dealer group (经销商集团) that owns several showrooms; its general management reads them all."""
+
+    code = models.SlugField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("dealer group")
+        verbose_name_plural = _("dealer groups")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
 class Showroom(models.Model):
     """One showroom of the dealer group; every business record belongs to exactly one."""
+
+    # Nullable: a showroom that is not part of a group is simply read by no group user.
+    dealer_group = models.ForeignKey(
+        DealerGroup,
+        verbose_name=_("dealer group"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="showrooms",
+    )
 
     code = models.SlugField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=100)
@@ -47,16 +72,22 @@ class Showroom(models.Model):
 
 
 class Role(models.TextChoices):
-    """The three staff roles. Each is a Django group of the same name, created by a migration."""
+    """The staff roles. Each is a Django group of the same name, created by a migration."""
 
     CONSULTANT = "consultant", _("Sales consultant")
     MANAGER = "manager", _("Showroom manager")
     ADMIN = "admin", _("Administrator")
+    # 集团/总经理: reads every showroom of their dealer group, writes nothing.
+    GROUP = "group", _("Dealer group (read-only)")
 
 
 class User(AbstractUser):
     showroom = models.ForeignKey(
         Showroom, verbose_name=_("showroom"), on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
+    )
+    # Only for the group role: they belong to a dealer group, not to one showroom (see core.selectors).
+    dealer_group = models.ForeignKey(
+        DealerGroup, verbose_name=_("dealer group"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
 
@@ -73,9 +104,9 @@ class User(AbstractUser):
 
     @cached_property
     def role(self) -> str | None:
-        """The strongest role among the user's groups (admin > manager > consultant)."""
+        """The strongest role among the user's groups (admin > manager > consultant > group)."""
         names = {group.name for group in self.groups.all()}
-        for role in (Role.ADMIN, Role.MANAGER, Role.CONSULTANT):
+        for role in (Role.ADMIN, Role.MANAGER, Role.CONSULTANT, Role.GROUP):
             if role.value in names:
                 return role.value
         return None
@@ -84,6 +115,19 @@ class User(AbstractUser):
     def manages_showroom(self) -> bool:
         """Managers and admins see and act on the whole showroom; consultants only on their own records."""
         return self.has_perm("core.oversee_showroom")
+
+    @property
+    def is_group_viewer(self) -> bool:
+        """The dealer group's read-only role: the showroom they look at is chosen per session
+        (core.middleware.ViewedShowroomMiddleware); they never write."""
+        # dealer_group first: staff of one showroom have none, so their requests cost no query for the role.
+        return self.dealer_group_id is not None and self.role == Role.GROUP and not self.is_superuser
+
+    @property
+    def sees_whole_showroom(self) -> bool:
+        """Reads: managers, admins and the group role see every record of the showroom; acting on them
+        is `manages_showroom`, which the group role does not have."""
+        return self.manages_showroom or self.is_group_viewer
 
 
 class ReferenceQuerySet(models.QuerySet):

@@ -32,3 +32,12 @@ def mask_phone(phone: str) -> str:
     if len(phone) < 8:
         return "*" * len(phone)
     return f"{phone[:3]}{'*' * (len(phone) - 7)}{phone[-4:]}"
+
+
+def phone_for(viewer, phone: str) -> str:
+    """A customer's number as `viewer` may see it. The showroom's staff see their customers' numbers in full (the
+    scoped selectors already keep others' customers away); the dealer group's read-only role calls no one, so it
+    sees them masked. `viewer` None: the command line, which is the showroom's own."""
+    if phone and viewer is not None and viewer.is_group_viewer:
+        return mask_phone(phone)
+    return phone

@@ -1,18 +1,41 @@
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.http import JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language
 
 from .health import CHECKS
+from .middleware import VIEWED_SHOWROOM_KEY
+from .models import Showroom
+from .selectors import showrooms_visible_to
 from .sessions import idle_timeout_text
 
 
 def home(request):
-    """Everyone starts the day on their follow-ups."""
-    return redirect("followups:today")
+    """Everyone starts the day on their follow-ups; the dealer group, which follows no one up, on the dashboard."""
+    return redirect("reports:dashboard" if request.user.is_group_viewer else "followups:today")
+
+
+@require_POST
+def view_showroom(request):
+    """The group role's choice of the showroom its pages show (the navigation's selector), kept in the session."""
+    if not request.user.is_group_viewer:
+        raise PermissionDenied
+    try:
+        showroom = showrooms_visible_to(request.user).get(pk=int(request.POST.get("showroom", "")))
+    except (ValueError, Showroom.DoesNotExist):
+        raise Http404 from None
+    request.session[VIEWED_SHOWROOM_KEY] = showroom.pk
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "home"
+    return redirect(target)
 
 
 @login_not_required

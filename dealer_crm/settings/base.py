@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every page needs a login unless its view is marked with @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # The dealer group's read-only role: no writes, and the showroom it chose to look at.
+    "dealer_crm.core.middleware.ViewedShowroomMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Shared front-desk computers: a session ends after SESSION_IDLE_TIMEOUT without a request (after the
     # messages, to say why; the login-required middleware's check comes later, in process_view).
