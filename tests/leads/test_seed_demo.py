@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 
 from dealer_crm.core.models import CarModel, District, Role, Showroom, User
 from dealer_crm.core.phones import MOBILE
-from leads.management.commands.seed_demo import DEMO_PASSWORD, DEMO_SHOWROOM_CODE
+from leads.demo import DEMO_PASSWORD, DEMO_SHOWROOM_CODE
 from leads.models import Contact, Lead, OwnershipClash, RegisterDay, Visit, VisitRevision
 from tests.conftest import CURRENT_TIME, SHANGHAI, TODAY
 
