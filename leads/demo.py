@@ -367,6 +367,7 @@ class RegisterLoader:
 
         self.recent_customers: deque[Customer] = deque(maxlen=RECENT_CUSTOMERS)
         self.customers_with_phone = 0
+        self.new_today = 0  # customers first met today: the last ones of recent_customers
         self.phone_offset = rng.randrange(SUBSCRIBER_NUMBERS)
 
     # --- the plan: how many entries each day gets ------------------------------------------------------
@@ -424,6 +425,7 @@ class RegisterLoader:
         batch: list[tuple[Visit, datetime]] = []
         written = 0
         for plan in plans:
+            self.new_today = 0
             for number, (arrived_at, kind, minutes) in enumerate(self._schedule(plan), start=1):
                 batch.append(self._visit(plan.day, number, arrived_at, kind, minutes))
                 if len(batch) == BATCH_SIZE:
@@ -498,20 +500,25 @@ class RegisterLoader:
         """One register entry and the moment the consultant logged it (right after the customer left)."""
         rng = self.rng
         left_phone = rng.random() < PHONE_SHARE[kind]
-        returning = left_phone and bool(self.recent_customers) and rng.random() < RETURNING_SHARE
+        # A customer comes back on a later day (never the same day: their visit may not be over yet), mostly one
+        # of the last weeks, who comes back to decide, not one from months ago.
+        earlier = len(self.recent_customers) - min(self.new_today, len(self.recent_customers))
+        returning = left_phone and earlier > 0 and rng.random() < RETURNING_SHARE
         if returning:
-            # Mostly a customer of the last weeks, who comes back to decide, not one from months ago.
-            customer = self.recent_customers[-1 - rng.randrange(min(RETURNING_FROM_LAST, len(self.recent_customers)))]
+            customer = self.recent_customers[-1 - self.new_today - rng.randrange(min(RETURNING_FROM_LAST, earlier))]
         else:
             customer = self._new_customer(kind, left_phone)
             if left_phone:
                 self.recent_customers.append(customer)
+                self.new_today += 1
 
         left_at = arrived_at + timedelta(minutes=minutes)
         grade = self._grade(kind, minutes, returning) if left_phone else ""
         if grade == Grade.O and customer in self.recent_customers:
             # Ordered: they come back to collect the car, not as a visitor with intent.
             self.recent_customers.remove(customer)
+            if not returning:
+                self.new_today -= 1
         visit = Visit(
             showroom=self.showroom,
             visit_date=day,
