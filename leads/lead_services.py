@@ -68,14 +68,17 @@ def grade_suggest(
     expected_purchase_date: date | None,
     today: date,
     signals: frozenset[str] = frozenset(),
-) -> GradeSuggestion:
-    """Suggest a grade from the three deciding factors, the purchase window and the H signals (DOMAIN.md).
+) -> GradeSuggestion | None:
+    """Suggest a grade from the three deciding factors, the purchase window and the H signals (DOMAIN.md), or
+    None while the consultant has ticked none of them: a suggestion comes from evidence, not from its absence.
 
     H: all three factors and buying within 7 days, or all three and two or more H signals.
     A: all three factors and buying within 15 days (or one H signal).
     B: need and purchasing power, buying within 30 days.
     C: everything else that is still a lead.
     """
+    if not (has_need or has_decision_power or has_purchasing_power or signals & H_SIGNALS.keys()):
+        return None
     days = (expected_purchase_date - today).days if expected_purchase_date else None
     all_three = has_need and has_decision_power and has_purchasing_power
     known_signals = sorted(signals & H_SIGNALS.keys())
@@ -247,10 +250,17 @@ def contact_record(
             )
     else:
         next_follow_up = None
-    # An order is a fact, not a judgement: only an open grade that differs from the suggestion needs a reason.
-    if suggested_grade and grade_after in OPEN_GRADES and grade_after != suggested_grade and not grade_reason.strip():
+    # Grades follow the evidence (DOMAIN.md): a grade warmer than what the ticked factors support needs a reason;
+    # a cooler one is the consultant's caution and needs none. An order is a fact, not a judgement.
+    if (
+        suggested_grade in OPEN_GRADES
+        and grade_after in OPEN_GRADES
+        and OPEN_GRADES.index(grade_after) < OPEN_GRADES.index(suggested_grade)
+        and not grade_reason.strip()
+    ):
         errors.setdefault("grade_reason", []).append(
-            _("The assistant suggests %(grade)s; say why you chose another grade.") % {"grade": suggested_grade}
+            _("The assistant suggests %(grade)s from what you ticked; say why the customer deserves a higher grade.")
+            % {"grade": suggested_grade}
         )
     if kind == ContactKind.TEST_DRIVE:
         if model_driven is None:

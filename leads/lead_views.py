@@ -269,6 +269,8 @@ class LeadUpdateView(LeadFormMixin, FormView):
 
 
 def suggestion_message(suggestion) -> str:
+    if suggestion is None:
+        return _("Tick what you learned of the need, decision power and purchasing power for a suggested grade.")
     return _("Suggested grade: %(grade)s — %(reasons)s") % {
         "grade": suggestion.grade,
         "reasons": " ".join(suggestion.reasons),
@@ -298,11 +300,11 @@ class ContactCreateView(LeadFormMixin, FormView):
                 expected_purchase_date=self.lead.expected_purchase_date,
                 today=today,
             )
-            form.initial["suggested_grade"] = suggestion.grade
+            form.initial["suggested_grade"] = suggestion.grade if suggestion else ""
         showroom = self.lead.showroom
         context.update(
             suggestion=suggestion,
-            suggestion_message=suggestion_message(suggestion) if suggestion else "",
+            suggestion_message=suggestion_message(suggestion),
             follow_up_days=json.dumps({grade: showroom.follow_up_days(grade) for grade in OPEN_GRADES}),
             today=today,
         )
@@ -314,9 +316,9 @@ class ContactCreateView(LeadFormMixin, FormView):
         # The server's own suggestion counts, not the page's hidden copy (which may be stale or edited).
         # An order is a fact, not a judgement: the assistant has nothing to say about grade O.
         ordered = data["kind"] == ContactKind.ORDER or data["grade_after"] == "O"
-        suggested = "" if ordered else suggestion.grade
+        suggested = "" if ordered or suggestion is None else suggestion.grade
         form.data = form.data.copy()
-        form.data["suggested_grade"] = suggestion.grade
+        form.data["suggested_grade"] = suggestion.grade if suggestion else ""
         try:
             # One unit: the lead's factors and the contact are saved together or not at all.
             with transaction.atomic():
@@ -358,7 +360,11 @@ def grade_suggest_view(request):
         return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
     suggestion = form.suggestion(today=showroom_today(request.user.showroom))
     return JsonResponse(
-        {"grade": suggestion.grade, "reasons": suggestion.reasons, "message": suggestion_message(suggestion)}
+        {
+            "grade": suggestion.grade if suggestion else "",
+            "reasons": suggestion.reasons if suggestion else [],
+            "message": suggestion_message(suggestion),
+        }
     )
 
 
