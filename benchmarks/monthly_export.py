@@ -192,7 +192,7 @@ def child(args) -> int:
     import tracemalloc
 
     from dealer_crm.core.models import Showroom, User
-    from leads.management.commands.seed_demo import DEMO_SHOWROOM_CODE
+    from leads.demo import DEMO_SHOWROOM_CODE
 
     showroom = Showroom.objects.get(code=DEMO_SHOWROOM_CODE)
     manager = User.objects.get(username="demo_manager")

@@ -153,7 +153,7 @@ def pages_to_measure() -> list[Page]:
 
     from dealer_crm.core.clock import showroom_today
     from dealer_crm.core.models import Showroom, User
-    from leads.management.commands.seed_demo import DEMO_SHOWROOM_CODE
+    from leads.demo import DEMO_SHOWROOM_CODE
     from leads.models import Visit
 
     showroom = Showroom.objects.get(code=DEMO_SHOWROOM_CODE)

@@ -172,7 +172,7 @@ def load_leads(leads: int) -> str:
 
     from dealer_crm.core.clock import showroom_now
     from dealer_crm.core.models import Showroom, User
-    from leads.management.commands.seed_demo import DEMO_SHOWROOM_CODE
+    from leads.demo import DEMO_SHOWROOM_CODE
 
     showroom = Showroom.objects.get(code=DEMO_SHOWROOM_CODE)
     now = showroom_now(showroom)
@@ -345,7 +345,7 @@ def pages_to_measure() -> list[Page]:
 
     from dealer_crm.core.clock import showroom_today
     from dealer_crm.core.models import Showroom
-    from leads.management.commands.seed_demo import DEMO_SHOWROOM_CODE
+    from leads.demo import DEMO_SHOWROOM_CODE
 
     today = showroom_today(Showroom.objects.get(code=DEMO_SHOWROOM_CODE))
     dashboard = reverse("reports:dashboard")

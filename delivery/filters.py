@@ -41,9 +41,16 @@ class ContractFilter(django_filters.FilterSet):
 
 
 class CallbackFilter(django_filters.FilterSet):
-    """Due (today or earlier, not made), coming up, or done."""
+    """Still to make (due and coming up, the default: a delivery's callbacks show the day it is made), due (today
+    or earlier, not made), coming up, or done."""
 
-    STATES = [("due", pgettext_lazy("callbacks", "Due")), ("upcoming", _("Coming up")), ("done", _("Done"))]
+    OPEN = "open"
+    STATES = [
+        (OPEN, _("Due and coming up")),
+        ("due", pgettext_lazy("callbacks", "Due")),
+        ("upcoming", _("Coming up")),
+        ("done", _("Done")),
+    ]
 
     state = django_filters.ChoiceFilter(label=_("Show"), choices=STATES, method="filter_state", empty_label=None)
     consultant = django_filters.ModelChoiceFilter(label=_("Consultant"), queryset=User.objects.none())
@@ -54,7 +61,7 @@ class CallbackFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, *args, user: User, today, **kwargs):
         data = data.copy() if data is not None else {}
-        data.setdefault("state", "due")
+        data.setdefault("state", self.OPEN)
         super().__init__(data, *args, **kwargs)
         self.today = today
         _consultant_filter(self, user, "consultant")
@@ -65,7 +72,9 @@ class CallbackFilter(django_filters.FilterSet):
             return pending.filter(due_date__gt=self.today)
         if value == "done":
             return queryset.filter(status=Callback.Status.DONE).order_by("-done_at", "-pk")
-        return pending.filter(due_date__lte=self.today)
+        if value == "due":
+            return pending.filter(due_date__lte=self.today)
+        return pending
 
 
 class ComplaintFilter(django_filters.FilterSet):

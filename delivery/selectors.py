@@ -6,7 +6,7 @@ colleague who hands the car over, a complaint also to its owner); managers see t
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from dealer_crm.core.models import Showroom, User
 from leads.models import Contact, Lead, Visit
@@ -203,6 +203,16 @@ def can_see_delivery(user: User, delivery: Delivery) -> bool:
 def due_callbacks_filter(user: User, today: date) -> QuerySet[Callback]:
     """The user's callbacks due today or earlier and not yet made (the Today list's count)."""
     return Callback.objects.filter(consultant=user, status=Callback.Status.PENDING, due_date__lte=today)
+
+
+def callback_counts(queryset: QuerySet[Callback], today: date) -> dict[str, int]:
+    """How many callbacks are due, coming up and done (one query), for the list's tabs."""
+    pending = Q(status=Callback.Status.PENDING)
+    return queryset.aggregate(
+        due=Count("pk", filter=pending & Q(due_date__lte=today)),
+        upcoming=Count("pk", filter=pending & Q(due_date__gt=today)),
+        done=Count("pk", filter=Q(status=Callback.Status.DONE)),
+    )
 
 
 def callback_rows(queryset: QuerySet[Callback]) -> QuerySet[Callback]:

@@ -584,8 +584,23 @@ class CallbackListView(LoginRequiredMixin, FilterView):
         today = self.today
         for callback in context["object_list"]:
             callback.days_overdue = (today - callback.due_date).days if callback.is_pending else 0
+        filterset = context["filter"]
+        consultant = filterset.form.cleaned_data.get("consultant") if filterset.form.is_valid() else None
+        counted = selectors.callbacks_visible_to(self.request.user)
+        counts = selectors.callback_counts(counted.filter(consultant=consultant) if consultant else counted, today)
+        state = filterset.form.cleaned_data.get("state") if filterset.form.is_valid() else CallbackFilter.OPEN
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        tabs = []
+        for key, label in CallbackFilter.STATES:
+            query["state"] = key
+            number = counts["due"] + counts["upcoming"] if key == CallbackFilter.OPEN else counts[key]
+            tabs.append(
+                {"key": key, "label": label, "count": number, "query": query.urlencode(), "active": key == state}
+            )
         context.update(
             today=today,
+            state_tabs=tabs,
             query_without_page=_query_without_page(self.request),
             is_manager=self.request.user.sees_whole_showroom,
         )

@@ -187,7 +187,8 @@ class ContactForm(VersionedFormMixin, GradeInputsForm, forms.ModelForm):
         data = self.cleaned_data
         if data.get("kind") == ContactKind.ORDER or data.get("grade_after") == "O":
             return ""
-        return self.suggestion(today=showroom_today(self.lead.showroom)).grade
+        suggestion = self.suggestion(today=showroom_today(self.lead.showroom))
+        return suggestion.grade if suggestion else ""  # nothing answered: nothing to weigh the grade against
 
     def _post_clean(self):
         # contact_record validates the contact as a whole; the ModelForm's instance check would repeat part of it.

@@ -66,14 +66,17 @@ def grade_suggest(
     expected_purchase_date: date | None,
     today: date,
     signals: frozenset[str] = frozenset(),
-) -> GradeSuggestion:
-    """Suggest a grade from the three deciding factors, the purchase window and the H signals (DOMAIN.md).
+) -> GradeSuggestion | None:
+    """Suggest a grade from the three deciding factors, the purchase window and the H signals (DOMAIN.md), or
+    None while the consultant has ticked none of them: a suggestion comes from evidence, not from its absence.
 
     H: all three factors and buying within 7 days, or all three and two or more H signals.
     A: all three factors and buying within 15 days (or one H signal).
     B: need and purchasing power, buying within 30 days.
     C: everything else that is still a lead.
     """
+    if not (has_need or has_decision_power or has_purchasing_power or signals & H_SIGNALS.keys()):
+        return None
     days = (expected_purchase_date - today).days if expected_purchase_date else None
     all_three = has_need and has_decision_power and has_purchasing_power
     known_signals = sorted(signals & H_SIGNALS.keys())
@@ -238,17 +241,19 @@ def contact_check(contact: Contact, *, unknown: Collection[str] = ()) -> dict[st
                 _("Grade %(grade)s is followed up by %(date)s; say why the next contact is later.")
                 % {"grade": grade_after, "date": default_next.isoformat()}
             )
-    # An order is a fact, not a judgement: only an open grade that differs from the suggestion needs a reason.
+    # Grades follow the evidence (DOMAIN.md): a grade warmer than what the ticked factors support needs a reason;
+    # a cooler one is the consultant's caution and needs none. An order is a fact, not a judgement.
     suggested = contact.suggested_grade
     if (
         known("kind", "grade_after", "grade_reason", "suggested_grade")
-        and suggested
+        and suggested in OPEN_GRADES
         and grade_after in OPEN_GRADES
-        and grade_after != suggested
+        and OPEN_GRADES.index(grade_after) < OPEN_GRADES.index(suggested)
         and not contact.grade_reason.strip()
     ):
         errors.setdefault("grade_reason", []).append(
-            _("The assistant suggests %(grade)s; say why you chose another grade.") % {"grade": suggested}
+            _("The assistant suggests %(grade)s from what you ticked; say why the customer deserves a higher grade.")
+            % {"grade": suggested}
         )
     if known("kind") and contact.kind == ContactKind.TEST_DRIVE:
         if known("model_driven") and contact.model_driven is None:

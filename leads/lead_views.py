@@ -258,6 +258,8 @@ class LeadUpdateView(LeadFormMixin, FormView):
 
 
 def suggestion_message(suggestion) -> str:
+    if suggestion is None:
+        return _("Tick what you learned of the need, decision power and purchasing power for a suggested grade.")
     return _("Suggested grade: %(grade)s — %(reasons)s") % {
         "grade": suggestion.grade,
         "reasons": " ".join(suggestion.reasons),
@@ -287,11 +289,11 @@ class ContactCreateView(LeadFormMixin, FormView):
                 expected_purchase_date=self.lead.expected_purchase_date,
                 today=today,
             )
-            form.initial["suggested_grade"] = suggestion.grade
+            form.initial["suggested_grade"] = suggestion.grade if suggestion else ""
         showroom = self.lead.showroom
         context.update(
             suggestion=suggestion,
-            suggestion_message=suggestion_message(suggestion) if suggestion else "",
+            suggestion_message=suggestion_message(suggestion),
             follow_up_days=json.dumps({grade: showroom.follow_up_days(grade) for grade in OPEN_GRADES}),
             today=today,
         )
@@ -301,7 +303,7 @@ class ContactCreateView(LeadFormMixin, FormView):
         data = form.cleaned_data
         suggestion = form.suggestion(today=showroom_today(self.lead.showroom))
         form.data = form.data.copy()
-        form.data["suggested_grade"] = suggestion.grade
+        form.data["suggested_grade"] = suggestion.grade if suggestion else ""
         try:
             # One unit: the lead's factors and the contact are saved together or not at all.
             with transaction.atomic():
@@ -343,7 +345,11 @@ def grade_suggest_view(request):
         return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
     suggestion = form.suggestion(today=showroom_today(request.user.showroom))
     return JsonResponse(
-        {"grade": suggestion.grade, "reasons": suggestion.reasons, "message": suggestion_message(suggestion)}
+        {
+            "grade": suggestion.grade if suggestion else "",
+            "reasons": suggestion.reasons if suggestion else [],
+            "message": suggestion_message(suggestion),
+        }
     )
 
 

@@ -1,6 +1,6 @@
 """Forms of the reports. They only collect input; the rules are in services and selectors."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -43,6 +43,14 @@ class PeriodForm(forms.Form):
 
 def this_month(today: date) -> tuple[date, date]:
     return today.replace(day=1), today
+
+
+# The dashboard opens on the last 30 days (month-to-date is nearly empty on the 3rd), against the 30 before.
+RECENT_DAYS = 30
+
+
+def recent_period(today: date) -> tuple[date, date]:
+    return today - timedelta(days=RECENT_DAYS - 1), today
 
 
 class RemarksForm(VersionedFormMixin, forms.Form):

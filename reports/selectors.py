@@ -14,7 +14,7 @@ Rules every function here keeps:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import Group
@@ -535,6 +535,49 @@ def funnel(scope: Scope) -> Figure:
         [Column("count", _("Count")), Column("rate", _("Rate"), percent=True)],
         rows,
     )
+
+
+# --- Key figures against the previous period ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeyFigure:
+    label: str | Promise
+    value: int
+    previous: int
+
+    @property
+    def delta(self) -> int:
+        return self.value - self.previous
+
+    @property
+    def size(self) -> int:
+        """How much it moved, whichever way (the page shows the sign and an arrow beside it)."""
+        return abs(self.delta)
+
+    @property
+    def change(self) -> float | None:
+        """The change in per cent of the previous period's figure; None when it was zero."""
+        return percent(self.delta, self.previous)
+
+    @property
+    def change_size(self) -> float | None:
+        return None if self.change is None else abs(self.change)
+
+
+def previous_period(scope: Scope) -> Scope:
+    """The period of the same length just before the scope's (the last 30 days' previous 30)."""
+    length = scope.end - scope.start + timedelta(days=1)
+    return replace(scope, start=scope.start - length, end=scope.start - timedelta(days=1))
+
+
+# The funnel's stages the dashboard's headline compares, by their row in funnel().
+KEY_STAGES = [(0, _("Visitors")), (2, _("Leads")), (4, _("Test drives")), (5, _("Orders")), (6, _("Deliveries"))]
+
+
+def key_figures(*, current: Figure, previous: Figure) -> list[KeyFigure]:
+    """The headline figures of two funnels (see funnel()): the period's and the previous period's."""
+    return [KeyFigure(label, current.rows[row][1][0], previous.rows[row][1][0]) for row, label in KEY_STAGES]
 
 
 # --- Leads per grade, overdue follow-ups (now) -----------------------------------------------------------------

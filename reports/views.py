@@ -23,7 +23,7 @@ from leads.selectors import late_entries_visible_to, register_days_for
 from . import selectors, services
 from .access import get_consultant_for, require_report_reviewer, require_showroom
 from .charts import CHARTS, chart_config, heat_cells, table_rows
-from .forms import CommentForm, PeriodForm, RemarksForm, this_month
+from .forms import CommentForm, PeriodForm, RemarksForm, recent_period, this_month
 from .models import DailyReport, DailyReportEvent
 
 
@@ -219,11 +219,11 @@ def daily_review_reopen(request, day, consultant_pk):
 
 
 def _dashboard_scope(request) -> tuple[PeriodForm, selectors.Scope, date]:
-    """The period form and the scope it selects: this month by default; a consultant's own figures only."""
+    """The period form and the scope it selects: the last 30 days by default; a consultant's own figures only."""
     user = request.user
     require_showroom(user)
     today = showroom_today(user.showroom)
-    start, end = this_month(today)
+    start, end = recent_period(today)
     bound = any(name in request.GET for name in ("start", "end", "consultant"))
     form = PeriodForm(request.GET if bound else None, user=user, initial={"start": start, "end": end})
     consultant = None
@@ -259,6 +259,7 @@ def dashboard(request):
             }
         )
     last_month_end = today.replace(day=1) - timedelta(days=1)
+    previous = selectors.previous_period(scope)
     return render(
         request,
         "reports/dashboard.html",
@@ -267,9 +268,12 @@ def dashboard(request):
             "scope": scope,
             "cards": cards,
             "heat_rows": heat_cells(figures["traffic_by_slot"]),
+            "previous": previous,
+            "key_figures": selectors.key_figures(current=figures["funnel"], previous=selectors.funnel(previous)),
             "today": today,
             "is_manager": request.user.sees_whole_showroom,
             "this_month": this_month(today),
+            "recent": recent_period(today),
             "last_month": (last_month_end.replace(day=1), last_month_end),
         },
     )

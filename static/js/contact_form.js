@@ -52,7 +52,8 @@
         if (!data || requestId !== latestRequest) return;
         box.textContent = data.message;
         suggested.value = data.grade;
-        if (valueOf(form, "kind") !== "order") chooseGrade(data.grade);
+        // No factor ticked, no suggestion: the consultant's grade stands.
+        if (data.grade && valueOf(form, "kind") !== "order") chooseGrade(data.grade);
       })
       .catch(function () { /* the server checks again on save */ });
   }

@@ -272,3 +272,21 @@ def test_the_delivery_and_callbacks_do_not_count_as_orders_again_in_the_monthly_
     assert row.ordered == 1
     assert Contact.objects.filter(lead=delivery.contract.lead).count() == 4  # visit, order, delivery, callback
     assert TODAY + timedelta(days=3) == delivery.callbacks.get(step=1).due_date
+
+
+def test_the_list_opens_on_due_and_coming_up_with_a_count_per_state(frozen_clock, delivered, client_for, consultant):
+    delivery = delivered()
+    Callback.objects.filter(delivery=delivery, step=1).update(due_date=TODAY)  # one due today
+
+    response = client_for(consultant).get(reverse("delivery:callback_list"))
+
+    assert {callback.pk for callback in response.context["object_list"]} == set(
+        delivery.callbacks.values_list("pk", flat=True)
+    ), "right after a delivery its four callbacks are listed, not '0 callbacks'"
+    tabs = {tab["key"]: (tab["count"], tab["active"]) for tab in response.context["state_tabs"]}
+    assert tabs == {"open": (4, True), "due": (1, False), "upcoming": (3, False), "done": (0, False)}
+    html = response.content.decode()
+    assert 'data-state="upcoming"' in html and "?state=upcoming" in html
+
+    due_only = client_for(consultant).get(reverse("delivery:callback_list"), {"state": "due"})
+    assert [callback.step for callback in due_only.context["object_list"]] == [1]

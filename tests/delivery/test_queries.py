@@ -49,8 +49,9 @@ def test_the_week_view_makes_the_same_fixed_number_of_queries_for_2_and_20_deliv
 
 
 # Session, user, savepoint, permissions (2), showroom, the count (capped), the page of callbacks with customer,
-# car and consultant, release, the navigation's due count; a manager's page also lists the consultants to filter by.
-CALLBACK_LIST_QUERIES = {"consultant": 10, "manager": 11}
+# car and consultant, the tabs' counts per state, release, the navigation's due count; a manager's page also lists
+# the consultants to filter by.
+CALLBACK_LIST_QUERIES = {"consultant": 11, "manager": 12}
 
 
 @pytest.mark.parametrize("role", ["consultant", "manager"])

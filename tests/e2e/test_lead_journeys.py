@@ -109,9 +109,9 @@ def test_call_moves_lead_from_b_to_a_then_lost_lead_approved_by_manager(
     expect(form.locator("input[name=kind][value=phone_call]")).to_be_checked()
     expect(form.locator("input[name=contact_date]")).to_have_value(today.isoformat())
     expect(form.locator("input[name=grade_after][value=B]")).to_be_checked()
-    # Nothing known of the factors yet: the assistant says C; the next date follows the lead's grade B.
+    # Nothing known of the factors yet: no suggestion, only the hint; the next date follows the lead's grade B.
     expect(phone.locator("#grade-suggestion")).to_have_text(
-        suggestion_text("C", zh("Need or purchasing power is not confirmed yet."))
+        zh("Tick what you learned of the need, decision power and purchasing power for a suggested grade.")
     )
     expect(form.locator("input[name=next_follow_up]")).to_have_value((today + timedelta(days=7)).isoformat())
 
@@ -133,7 +133,10 @@ def test_call_moves_lead_from_b_to_a_then_lost_lead_approved_by_manager(
     # Another grade than the assistant's: the form asks why, at the reason field, with the input kept.
     expect(phone).to_have_url(re.compile(rf"{lead_url(lead, 'contact')}$"))
     expect(phone.locator("#div_id_grade_reason .invalid-feedback")).to_contain_text(
-        zh("The assistant suggests %(grade)s; say why you chose another grade.", grade="B")
+        zh(
+            "The assistant suggests %(grade)s from what you ticked; say why the customer deserves a higher grade.",
+            grade="B",
+        )
     )
     expect(form.locator("input[name=grade_after][value=A]")).to_be_checked()
     expect(form.locator("input[name=has_decision_power]")).to_be_checked()

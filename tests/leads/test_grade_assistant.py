@@ -42,7 +42,6 @@ CASES = [
     pytest.param(NEED_AND_MONEY, 31, frozenset(), "C", id="no-decision-power-buys-in-31-days"),
     pytest.param({**ALL, "has_need": False}, 3, TWO_SIGNALS, "C", id="no-need-buys-in-3-days"),
     pytest.param({**ALL, "has_purchasing_power": False}, 3, TWO_SIGNALS, "C", id="no-purchasing-power"),
-    pytest.param(NOTHING, None, frozenset(), "C", id="nothing-known"),
 ]
 
 
@@ -81,3 +80,15 @@ def test_c_suggestion_without_need_or_money_says_what_is_missing():
 
     assert suggestion.grade == "C"
     assert suggestion.reasons == ["Need or purchasing power is not confirmed yet."]
+
+
+@pytest.mark.parametrize("days", [None, 3, 60], ids=["no-date", "date-in-3-days", "date-in-60-days"])
+def test_nothing_ticked_gives_no_suggestion_not_c_from_nothing(days):
+    assert suggest(NOTHING, days) is None
+    assert suggest(NOTHING, days, frozenset({"weather"})) is None, "an unknown signal is no evidence either"
+
+
+def test_one_h_signal_alone_is_evidence_enough_for_a_suggestion():
+    suggestion = suggest(NOTHING, None, frozenset({"came_back"}))
+
+    assert suggestion is not None and suggestion.grade == "C"

@@ -417,23 +417,32 @@ def test_contact_date_and_next_contact_count_from_the_showrooms_local_date(
 # --- Grade assistant and test drives -------------------------------------------------------------------------
 
 
-def test_grade_other_than_the_suggestion_needs_a_reason(make_lead, consultant):
+def test_grade_above_the_suggestion_needs_a_reason(make_lead, consultant):
     lead = make_lead(consultant=consultant, grade="B")
 
     with pytest.raises(ValidationError) as excinfo:
-        record(lead, consultant, grade_after="B", suggested_grade="A")
+        record(lead, consultant, grade_after="H", suggested_grade="A")
 
     assert errors_of(excinfo) == ["grade_reason"]
     assert lead.contacts.count() == 1
 
 
-def test_grade_other_than_the_suggestion_is_kept_with_its_reason(make_lead, consultant):
+def test_grade_above_the_suggestion_is_kept_with_its_reason(make_lead, consultant):
     lead = make_lead(consultant=consultant, grade="B")
 
-    contact = record(lead, consultant, grade_after="B", suggested_grade="A", grade_reason="家人还没同意")
+    contact = record(lead, consultant, grade_after="H", suggested_grade="A", grade_reason="客户明天来交定金")
 
     contact.refresh_from_db()
-    assert (contact.grade_after, contact.suggested_grade, contact.grade_reason) == ("B", "A", "家人还没同意")
+    assert (contact.grade_after, contact.suggested_grade, contact.grade_reason) == ("H", "A", "客户明天来交定金")
+
+
+@pytest.mark.parametrize(("grade", "suggested"), [("B", "A"), ("C", "H"), ("H", "")])
+def test_grade_below_the_suggestion_or_without_one_needs_no_reason(make_lead, consultant, grade, suggested):
+    lead = make_lead(consultant=consultant, grade="B")
+
+    contact = record(lead, consultant, grade_after=grade, suggested_grade=suggested)
+
+    assert (contact.grade_after, contact.suggested_grade, contact.grade_reason) == (grade, suggested, "")
 
 
 def test_grade_that_follows_the_suggestion_needs_no_reason(make_lead, consultant):

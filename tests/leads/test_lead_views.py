@@ -508,9 +508,10 @@ def test_contact_form_opens_with_now_the_lead_grade_and_its_suggestion(english, 
     assert form["contact_time"].value().strftime("%H:%M") == "15:30"
     assert form["grade_after"].value() == "B"
     assert form["version"].value() == lead.version
-    assert form["suggested_grade"].value() == "C"  # nothing known yet about the three factors
+    assert form["suggested_grade"].value() == ""  # nothing known yet about the three factors: no suggestion
     html = response.content.decode()
-    assert "Suggested grade: C" in html
+    assert "Suggested grade" not in html
+    assert "Tick what you learned of the need, decision power and purchasing power" in html
     assert json.loads(re.search(r'data-follow-up-days="([^"]+)"', html).group(1).replace("&quot;", '"')) == {
         "H": 1,
         "A": 3,
@@ -558,11 +559,11 @@ def test_phone_call_moving_b_to_a_sets_the_next_follow_up_three_days_on(english,
 def test_a_grade_against_the_suggestion_needs_a_reason_shown_next_to_it(english, consultant, lead):
     url = reverse("leads:contact_create", args=[lead.pk])
     # The page's hidden suggestion says H, but the server weighs the inputs itself: they say A.
-    response = english(consultant).post(url, contact_data(lead, grade_after="B", suggested_grade="H"))
+    response = english(consultant).post(url, contact_data(lead, grade_after="H", suggested_grade="C"))
 
     assert response.status_code == 200
     assert response.context["form"].errors["grade_reason"] == [
-        "The assistant suggests A; say why you chose another grade."
+        "The assistant suggests A from what you ticked; say why the customer deserves a higher grade."
     ]
     html = response.content.decode()
     assert re.search(r'id="error_1_id_grade_reason"[^>]*><strong>The assistant suggests A', html)

@@ -7,11 +7,18 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import Q
+from django.urls import reverse
 
 from dealer_crm.core.models import CarModel, District, Role, Showroom, User
 from dealer_crm.core.phones import MOBILE
-from leads.management.commands.seed_demo import DEMO_PASSWORD, DEMO_SHOWROOM_CODE
-from leads.models import Contact, Lead, OwnershipClash, RegisterDay, Visit, VisitRevision
+from delivery.models import Callback, Complaint, Contract, CustomerCard, Delivery
+from leads.demo import DEMO_PASSWORD, DEMO_SHOWROOM_CODE
+from leads.models import Contact, Lead, LostRequest, OwnershipClash, RegisterDay, Visit, VisitRevision
+from reports import selectors
+from reports.charts import CHARTS
+from reports.forms import recent_period
+from reports.models import DailyReport
 from tests.conftest import CURRENT_TIME, SHANGHAI, TODAY
 
 # Small enough to keep the tests fast, large enough for the shares below to be meaningful.
@@ -176,9 +183,11 @@ def test_every_entry_with_a_phone_number_feeds_the_lead_tracker(db, frozen_clock
     assert Contact.objects.filter(visit__in=with_phone).count() == with_phone.count()
     assert not Contact.objects.filter(visit__no_phone=True).exists()
     assert Lead.objects.count() == with_phone.values("phone").distinct().count()
+    clashes = OwnershipClash.objects.values_list("visit", flat=True)
     for lead in Lead.objects.all():
-        assert {visit.consultant_id for visit in with_phone.filter(phone=lead.phone)} == {lead.owner_id}
-    assert not OwnershipClash.objects.exists(), "a returning customer meets the consultant who owns their lead"
+        met_by = {visit.consultant_id for visit in with_phone.filter(phone=lead.phone).exclude(pk__in=clashes)}
+        assert met_by == {lead.owner_id}, "a returning customer meets their consultant, but for the clashes"
+    assert OwnershipClash.objects.count() == 3, "each consultant met a colleague's customer once"
 
 
 def test_a_second_run_changes_nothing_and_prints_the_logins_again(db, frozen_clock):
@@ -195,6 +204,16 @@ def test_a_second_run_changes_nothing_and_prints_the_logins_again(db, frozen_clo
     assert register_fingerprint() == register
     assert "nothing was changed" in output
     assert "demo_manager" in output and DEMO_PASSWORD in output
+
+
+def test_today_has_a_few_morning_entries_all_over_by_now(db):
+    morning = datetime(2026, 11, 21, 10, 20, tzinfo=SHANGHAI)
+    with time_machine.travel(morning, tick=False):
+        seed_demo(visits=FEW_VISITS, without_leads=True)
+    today = demo_visits().filter(visit_date=TODAY)
+    assert today.count() >= 3
+    assert all(visit.left_at < morning for visit in today)
+    assert demo_visits().count() == FEW_VISITS
 
 
 def test_today_has_no_entries_before_the_showroom_opens(db):
@@ -225,3 +244,82 @@ def test_runs_with_the_local_development_settings(db, settings, monkeypatch, fro
     settings.DEBUG = True
     seed_demo(visits=10, without_leads=True)
     assert demo_visits().count() == 10
+
+
+# --- The whole story: what follows the register ----------------------------------------------------------------
+
+
+@pytest.fixture
+def story(db, frozen_clock):
+    seed_demo()
+    return Showroom.objects.get(code=DEMO_SHOWROOM_CODE)
+
+
+def test_the_demo_passes_its_own_integrity_page_and_every_chart_and_funnel_stage_shows_something(story, client):
+    manager = User.objects.get(username="demo_manager")
+    client.force_login(manager)
+    page = client.get(reverse("reports:integrity"))
+    assert page.context["all_clear"], {key: page.context[key] for key in ("grades", "entries", "orders")}
+
+    start, end = recent_period(TODAY)
+    figures = selectors.dashboard_figures(selectors.scope_for(manager, start=start, end=end), today=TODAY)
+    assert set(figures) == set(CHARTS)
+    for key, figure in figures.items():
+        counts = [value for _label, values in figure.rows for value in values if isinstance(value, int)]
+        assert sum(counts) > 0, f"{key} is empty"
+    funnel = {label: values[0] for label, values in figures["funnel"].rows}
+    assert all(funnel.values()), funnel
+
+
+def test_every_event_happens_in_a_believable_order(story):
+    for lead in Lead.objects.filter(showroom=story).prefetch_related("contacts"):
+        contacts = sorted(lead.contacts.all(), key=lambda contact: contact.occurred_at)
+        assert lead.created_at <= contacts[0].occurred_at, "a lead never starts after its first contact"
+        assert all(contact.occurred_at < CURRENT_TIME for contact in contacts), "nothing happens in the future"
+        kinds = [contact.kind for contact in contacts]
+        if "order" in kinds:
+            assert all(kind in ("delivery", "callback") for kind in kinds[kinds.index("order") + 1 :])
+    for contract in Contract.objects.filter(showroom=story).select_related("lead", "delivery"):
+        ordered = contract.lead.contacts.get(kind="order")
+        assert contract.created_at >= ordered.occurred_at, "a contract after the order"
+        assert contract.delivery.starts_at.date() >= contract.signed_on, "a delivery after the contract"
+        if contract.delivery.status == "completed":
+            assert contract.delivery.completed_at >= contract.delivery.starts_at
+            assert contract.delivery.completed_at < CURRENT_TIME
+            assert contract.delivery.signature and not contract.delivery.open_required_items()
+        else:
+            assert contract.delivery.starts_at > CURRENT_TIME, "only the coming days' deliveries are still booked"
+    for callback in Callback.objects.filter(showroom=story, status="done"):
+        assert callback.done_at.astimezone(SHANGHAI).date() >= callback.due_date
+    for request in LostRequest.objects.filter(lead__showroom=story).exclude(decided_at=None):
+        assert request.requested_at < request.decided_at < CURRENT_TIME
+
+
+def test_each_consultant_has_every_part_of_the_story_and_the_days_are_reported_and_signed(story):
+    for consultant in User.objects.filter(showroom=story, groups__name=Role.CONSULTANT):
+        leads = Lead.objects.filter(owner=consultant)
+        assert {grade for grade in leads.filter(status="open").values_list("grade", flat=True)} == {"H", "A", "B", "C"}
+        assert leads.filter(status="ordered").exists() and leads.filter(status="lost").exists()
+        assert leads.filter(status="open", next_follow_up__lt=TODAY).exists(), "some follow-ups are overdue"
+        kinds = set(Contact.objects.filter(consultant=consultant).values_list("kind", flat=True))
+        assert {"test_drive", "quotation", "showroom_visit", "phone_call", "delivery", "callback"} <= kinds
+        states = set(LostRequest.objects.filter(lead__owner=consultant).values_list("state", flat=True))
+        assert states == {"pending", "approved", "returned"}
+        assert OwnershipClash.objects.filter(Q(met_by=consultant) | Q(lead__owner=consultant)).exists()
+        contracts = Contract.objects.filter(consultant=consultant)
+        assert CustomerCard.objects.filter(contract__in=contracts).count() == contracts.count()
+        deliveries = Delivery.objects.filter(consultant=consultant)
+        assert deliveries.filter(status="completed").exists()
+        assert deliveries.filter(status="booked", starts_at__gt=CURRENT_TIME).exists()
+        callbacks = Callback.objects.filter(consultant=consultant)
+        assert callbacks.filter(status="done").exists()
+        assert callbacks.filter(status="pending", due_date__lte=TODAY).exists(), "callbacks due on Today"
+    assert {"in_progress", "closed"} <= set(Complaint.objects.values_list("status", flat=True))
+
+    days = set(RegisterDay.objects.filter(showroom=story).values_list("date", flat=True))
+    assert set(RegisterDay.objects.filter(showroom=story, signed_off_at=None).values_list("date", flat=True)) == {TODAY}
+    reports = DailyReport.objects.filter(showroom=story)
+    assert not reports.filter(date=TODAY).exists(), "today's reports are not written yet"
+    assert reports.count() == 3 * (len(days) - 1)
+    assert not reports.filter(Q(submitted_at=None) | Q(signed_off_at=None)).exists()
+    assert not Visit.objects.filter(showroom=story, visit_date=TODAY, left_at__gte=CURRENT_TIME).exists()

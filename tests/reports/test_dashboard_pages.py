@@ -4,13 +4,17 @@ import csv
 import io
 import json
 import re
+from datetime import date
 
 import pytest
 from django.urls import reverse
 
+from reports import selectors
 from tests.reports.conftest import nov
 
 DASHBOARD_URL = reverse("reports:dashboard")
+# The tests' figures are November's (the world also has a few late-October entries the default 30 days include).
+THIS_MONTH = {"start": "2026-11-01", "end": "2026-11-21"}
 
 
 def csv_url(key: str) -> str:
@@ -30,8 +34,34 @@ def chart_data(html: str, key: str) -> dict:
     return json.loads(match.group(1))
 
 
-def test_the_manager_sees_the_showroom_this_month_by_default(world, client_for):
+def test_the_dashboard_opens_on_the_last_30_days_against_the_30_before(world, client_for):
     response = client_for(world.manager).get(DASHBOARD_URL)
+
+    scope, previous = response.context["scope"], response.context["previous"]
+    assert (scope.start, scope.end, scope.consultant) == (date(2026, 10, 23), nov(21), None)
+    assert (previous.start, previous.end) == (date(2026, 9, 23), date(2026, 10, 22))
+    funnel = {label: values[0] for label, values in response.context["cards"][8]["figure"].rows}
+    figures = response.context["key_figures"]
+    assert [figure.value for figure in figures] == [list(funnel.values())[row] for row in (0, 2, 4, 5, 6)]
+    assert all(figure.value > 0 and figure.previous == 0 for figure in figures), "the world's data is all in November"
+    html = response.content.decode()
+    # An arrow and a sign for each rise, readable without colour; the previous period is named.
+    assert html.count('<span aria-hidden="true">▲</span>') == len(figures)
+    assert f"+{figures[0].value}" in html
+    assert "2026-09-23 – 2026-10-22" in html
+
+
+def test_a_fall_is_measured_against_the_previous_figure(world):
+    # 21 empty days of September against November's first 21.
+    figures = selectors.key_figures(
+        current=selectors.funnel(selectors.Scope(world.manager.showroom, date(2026, 9, 1), date(2026, 9, 21))),
+        previous=selectors.funnel(selectors.Scope(world.manager.showroom, nov(1), nov(21))),
+    )
+    assert all(figure.delta < 0 and figure.change == -100.0 and figure.size == figure.previous for figure in figures)
+
+
+def test_the_manager_sees_the_showroom_for_the_period_asked(world, client_for):
+    response = client_for(world.manager).get(DASHBOARD_URL, {"start": "2026-11-01", "end": "2026-11-21"})
 
     assert response.status_code == 200
     scope = response.context["scope"]
@@ -60,7 +90,7 @@ def test_the_manager_sees_the_showroom_this_month_by_default(world, client_for):
 
 
 def test_the_heatmap_shades_the_busiest_cell_darkest(world, client_for):
-    html = client_for(world.manager).get(DASHBOARD_URL).content.decode()
+    html = client_for(world.manager).get(DASHBOARD_URL, THIS_MONTH).content.decode()
 
     table = re.search(r'<table[^>]*id="traffic-heatmap".*?</table>', html, re.S).group(0)
     # Saturday 10:00–12:00 holds 2 walk-ins, the most of any cell: full shade, white text; an empty cell: none.
@@ -73,8 +103,8 @@ def test_a_consultant_sees_only_their_own_figures_whatever_they_ask_for(world, c
     client = client_for(world.zhang)
 
     for query in (
-        {},
-        {"consultant": world.li.pk},
+        THIS_MONTH,
+        {**THIS_MONTH, "consultant": world.li.pk},
         {"start": "2026-11-01", "end": "2026-11-21", "consultant": world.li.pk},
     ):
         response = client.get(DASHBOARD_URL, query)
@@ -82,7 +112,7 @@ def test_a_consultant_sees_only_their_own_figures_whatever_they_ask_for(world, c
         assert response.context["scope"].consultant == world.zhang
         assert response.context["cards"][4]["figure"].rows == [("张伟", [6, 1, 16.7])]  # no_phone_by_consultant
     assert "consultant" not in response.context["form"].fields
-    rows = read_csv(client.get(csv_url("no_phone_by_consultant"), {"consultant": world.li.pk}))
+    rows = read_csv(client.get(csv_url("no_phone_by_consultant"), {**THIS_MONTH, "consultant": world.li.pk}))
     assert rows == [
         ["销售顾问", "来店(电)批次", "未留电话", "未留电话占比"],
         ["张伟", "6", "1", "16.7"],
@@ -123,7 +153,7 @@ def test_a_period_of_ones_own_and_a_wrong_one(world, client_for):
     assert week.context["cards"][0]["figure"].totals == [5, 1, 6]
     backwards = client.get(DASHBOARD_URL, {"start": "2026-11-10", "end": "2026-11-01"})
     assert backwards.context["form"].errors == {"end": ["结束日期不能早于开始日期。"]}
-    assert (backwards.context["scope"].start, backwards.context["scope"].end) == (nov(1), nov(21))  # the default
+    assert (backwards.context["scope"].start, backwards.context["scope"].end) == (date(2026, 10, 23), nov(21))
     too_long = client.get(DASHBOARD_URL, {"start": "2025-01-01", "end": "2026-11-21"})
     assert "end" in too_long.context["form"].errors
 
@@ -155,8 +185,9 @@ def test_the_dashboard_runs_the_same_queries_however_much_data(
     user = world.manager if role == "manager" else world.zhang
     client = client_for(user)
     # The session, the user, the savepoint of the request's transaction and its release, the showroom, the
-    # permissions (2), the navbar's due count; eleven for the figures; the manager's consultant list is one more.
-    expected = 20 if role == "manager" else 19
+    # permissions (2), the navbar's due count; eleven for the figures, two for the previous period's funnel; the
+    # manager's consultant list is one more.
+    expected = 22 if role == "manager" else 21
     with django_assert_num_queries(expected):
         client.get(DASHBOARD_URL)
     with django_assert_num_queries(9):  # as the page without the navbar, and only the funnel's two
@@ -175,13 +206,13 @@ def test_the_pages_speak_english_when_english_is_chosen(world, client_for):
     client = client_for(world.manager)
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
 
-    dashboard = client.get(DASHBOARD_URL).content.decode()
+    dashboard = client.get(DASHBOARD_URL, THIS_MONTH).content.decode()
     review = client.get(reverse("reports:daily_review")).content.decode()
 
     assert (
         "Showroom dashboard" in dashboard and "Visitor batches per day" in dashboard and "展厅数据看板" not in dashboard
     )
     assert "Daily reports review" in review and "Follow-ups due and not done" in review
-    rows = read_csv(client.get(csv_url("by_source")))
+    rows = read_csv(client.get(csv_url("by_source"), THIS_MONTH))
     assert rows[0] == ["Information source", "Visitors", "Leads", "Orders"]
     assert rows[1] == ["Web", "5", "4", "1"]

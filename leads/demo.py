@@ -1,7 +1,9 @@
-"""`manage.py seed_demo`: a demo showroom with staff, a car catalogue and a realistic visitor register.
+"""The demo showroom's register and lead tracker, for `manage.py seed_demo` (reports/management/commands).
 
-The default is what `make run` needs: about two months of register (~600 entries) ending today, and the logins.
-With `--visits 1000000 --days 500` the same command is the bulk loader of the benchmarks (benchmarks/README.md).
+The leads app's share of the demo: the showroom, staff, catalogue, a realistic visitor register (bulk-loaded;
+see RegisterLoader) feeding the lead tracker through the lead service, then each lead's follow-ups, lost
+requests and ownership clashes through the lead services, each at the moment it happens (`demo_clock`). The
+apps above add their share (delivery/demo.py) from the command, which lives in reports, the top of the chain.
 """
 
 import math
@@ -9,18 +11,20 @@ import os
 import random
 from bisect import bisect
 from collections import deque
+from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import accumulate
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand, CommandError
-from django.db import reset_queries, transaction
-from django.utils import timezone
+from django.core.management.base import CommandError
+from django.db import reset_queries
+from django.db.models import Max
 
 from dealer_crm.core.models import CarModel, District, InformationSource, Role, Showroom, User
-from leads.lead_services import contact_record, lead_attach_visit
+from leads.lead_services import contact_record, lead_attach_visit, lead_decide_lost, lead_request_lost
 from leads.models import (
     OPEN_GRADES,
     ContactKind,
@@ -28,12 +32,14 @@ from leads.models import (
     Grade,
     Lead,
     LeadStatus,
+    LostReason,
+    LostRequest,
     RegisterDay,
     Visit,
     VisitKind,
     VisitRevision,
 )
-from leads.services import VISIT_FIELDS, revision_value
+from leads.services import VISIT_FIELDS, revision_value, visit_register
 
 DEMO_SHOWROOM_CODE = "demo"
 DEMO_SHOWROOM_NAME = "演示展厅"
@@ -196,12 +202,15 @@ ARRIVAL_HOUR_WEIGHTS = {9: 3, 10: 6, 11: 7, 12: 4, 13: 6, 14: 9, 15: 10, 16: 9, 
 WEEKDAY_WEIGHTS = [0.8, 0.8, 0.85, 0.9, 1.0, 1.7, 1.6]  # Monday .. Sunday
 PARTY_SIZE_WEIGHTS = {1: 40, 2: 40, 3: 15, 4: 5}
 TYPICAL_VISIT_MINUTES = 30
+# Today has at least this many entries once it is this late (nothing before the showroom has been open a while).
+MORNING_ENTRIES, MORNING_ENTRIES_FROM = 3, time(10)
 
 CALL_SHARE = 0.25
 # Walk-ins leave a number less often than callers: overall about a third leave none, as the register shows.
 PHONE_SHARE = {VisitKind.WALK_IN: 0.58, VisitKind.CALL: 0.88}
 RETURNING_SHARE = 0.15  # of visitors who leave a number: a customer calling back or coming again
 RECENT_CUSTOMERS = 400  # customers come back within weeks, so only recent ones are candidates
+RETURNING_FROM_LAST = 80  # ... and most of them among the last few dozen
 FULL_NAME_SHARE = 0.55  # of visitors who leave a number; the others are recorded as 王先生 / 李女士
 
 DEFAULT_DAYS = 61  # about two months
@@ -263,97 +272,6 @@ def refuse_outside_development() -> None:
             f"seed_demo refuses to run with settings {module or '(unknown)'}: it is for local and test databases "
             "only (DEBUG on, or the test settings). / 演示数据只能写入本地或测试数据库。"
         )
-
-
-class Command(BaseCommand):
-    help = "Create a demo showroom with staff, car models and a realistic visitor register; print the logins."
-
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--visits",
-            type=int,
-            default=DEFAULT_VISITS,
-            help=f"Register entries to create in total (default {DEFAULT_VISITS}, about two months).",
-        )
-        parser.add_argument(
-            "--days",
-            type=int,
-            help=f"Days the entries span, ending today (default {DEFAULT_DAYS}, more when --visits would put "
-            f"over {MAX_VISITS_PER_DAY} entries on a day).",
-        )
-        parser.add_argument(
-            "--seed",
-            type=int,
-            default=DEFAULT_SEED,
-            help="Random seed: the same seed, --visits, --days and clock give the same data.",
-        )
-        parser.add_argument(
-            "--without-leads",
-            action="store_true",
-            help="Load the register only, without feeding the lead tracker (fast: for load tests of the register).",
-        )
-
-    def handle(self, *, visits: int, days: int | None, seed: int, without_leads: bool, **options):
-        """1. Refuse anything but a local or test database.
-        2. Create what is missing of the showroom, staff, catalogue and districts.
-        3. Unless the showroom already has a register: generate it day by day and bulk-load it in batches;
-           each entry with a phone number then feeds the lead tracker through the lead service (unless
-           --without-leads).
-        4. Print the logins.
-        All in one transaction, so an interrupted load leaves nothing and the next run starts afresh.
-        """
-        refuse_outside_development()
-        if visits < 0:
-            raise CommandError("--visits must be 0 or more.")
-        if days is None:
-            days = max(DEFAULT_DAYS, math.ceil(visits / MAX_VISITS_PER_DAY))
-        if days < 1:
-            raise CommandError("--days must be 1 or more.")
-
-        with transaction.atomic():
-            showroom = Showroom.objects.filter(code=DEMO_SHOWROOM_CODE).first()
-            existing = Visit.objects.filter(showroom=showroom).count() if showroom else 0
-            if existing:
-                self.stdout.write(
-                    f"演示展厅已有 {existing:,} 条登记，未做任何更改。 / "
-                    f"The demo showroom already has {existing:,} register entries; nothing was changed."
-                )
-            else:
-                if visits >= PROGRESS_EVERY and not without_leads:
-                    self.stdout.write(
-                        "Each entry with a phone number goes through the lead service, one by one: "
-                        "for a load test of the register, --without-leads is much faster."
-                    )
-                showroom = ensure_showroom()
-                staff = ensure_staff(showroom)
-                loaded = RegisterLoader(
-                    showroom=showroom,
-                    consultants=[user for user, role in staff if role == Role.CONSULTANT],
-                    rng=random.Random(seed),
-                    now=timezone.now(),
-                    progress=self.progress if visits >= PROGRESS_EVERY else None,
-                    attach_leads=not without_leads,
-                ).load(visits=visits, days=days)
-                if not without_leads:
-                    simulate_follow_ups(showroom=showroom, rng=random.Random(seed), now=timezone.now())
-                self.stdout.write(
-                    self.style.SUCCESS(
-                        f"演示数据已创建 / Demo data created: {loaded.visits:,} register entries, "
-                        f"{loaded.first_day} – {loaded.last_day}, {showroom.name} ({showroom.code})."
-                    )
-                )
-        self.print_logins()
-
-    def progress(self, written: int, total: int) -> None:
-        self.stdout.write(f"  {written:>10,} / {total:,} entries ({written / total:.0%})")
-        self.stdout.flush()
-
-    def print_logins(self) -> None:
-        self.stdout.write("")
-        self.stdout.write(self.style.MIGRATE_HEADING("演示账号 / Demo logins"))
-        for username, family_name, given_name, role in DEMO_STAFF:
-            self.stdout.write(f"  {ROLE_LABELS[role]:<28} {username:<14} {family_name}{given_name}")
-        self.stdout.write(f"  密码 / Password (all accounts): {DEMO_PASSWORD}")
 
 
 def ensure_showroom() -> Showroom:
@@ -449,6 +367,7 @@ class RegisterLoader:
 
         self.recent_customers: deque[Customer] = deque(maxlen=RECENT_CUSTOMERS)
         self.customers_with_phone = 0
+        self.new_today = 0  # customers first met today: the last ones of recent_customers
         self.phone_offset = rng.randrange(SUBSCRIBER_NUMBERS)
 
     # --- the plan: how many entries each day gets ------------------------------------------------------
@@ -479,6 +398,13 @@ class RegisterLoader:
             raise CommandError("No visitor has come and gone yet today: give --days 2 or more.")
 
         counts = _apportion(visits, weights)
+        # The register opens on today: once the morning has begun, a few entries are there (taken from the
+        # busiest days, so the total stays what was asked for).
+        morning_begun = last_departure.date() == today and last_departure.time() >= MORNING_ENTRIES_FROM
+        if morning_begun and len(counts) > 1 and counts[-1] < MORNING_ENTRIES:
+            for _ in range(min(MORNING_ENTRIES, visits) - counts[-1]):
+                counts[counts.index(max(counts[:-1]))] -= 1
+                counts[-1] += 1
         return [DayPlan(plan.day, count, plan.last_departure) for plan, count in zip(plans, counts, strict=True)]
 
     @staticmethod
@@ -499,6 +425,7 @@ class RegisterLoader:
         batch: list[tuple[Visit, datetime]] = []
         written = 0
         for plan in plans:
+            self.new_today = 0
             for number, (arrived_at, kind, minutes) in enumerate(self._schedule(plan), start=1):
                 batch.append(self._visit(plan.day, number, arrived_at, kind, minutes))
                 if len(batch) == BATCH_SIZE:
@@ -541,7 +468,8 @@ class RegisterLoader:
             # register order, so a returning customer finds the lead their earlier visit opened.
             for visit in visits:
                 if visit.phone:
-                    lead_attach_visit(visit=visit)
+                    with demo_clock(visit.left_at):  # the lead starts with the visit, not when the demo loads
+                        lead_attach_visit(visit=visit)
         # With DEBUG on, Django keeps every query's SQL (as it does for a request); a million rows' worth of
         # INSERTs must not pile up. (Only then: under CaptureQueriesContext the log is the caller's.)
         if settings.DEBUG:
@@ -572,19 +500,25 @@ class RegisterLoader:
         """One register entry and the moment the consultant logged it (right after the customer left)."""
         rng = self.rng
         left_phone = rng.random() < PHONE_SHARE[kind]
-        returning = left_phone and bool(self.recent_customers) and rng.random() < RETURNING_SHARE
+        # A customer comes back on a later day (never the same day: their visit may not be over yet), mostly one
+        # of the last weeks, who comes back to decide, not one from months ago.
+        earlier = len(self.recent_customers) - min(self.new_today, len(self.recent_customers))
+        returning = left_phone and earlier > 0 and rng.random() < RETURNING_SHARE
         if returning:
-            customer = rng.choice(self.recent_customers)
+            customer = self.recent_customers[-1 - self.new_today - rng.randrange(min(RETURNING_FROM_LAST, earlier))]
         else:
             customer = self._new_customer(kind, left_phone)
             if left_phone:
                 self.recent_customers.append(customer)
+                self.new_today += 1
 
         left_at = arrived_at + timedelta(minutes=minutes)
         grade = self._grade(kind, minutes, returning) if left_phone else ""
         if grade == Grade.O and customer in self.recent_customers:
             # Ordered: they come back to collect the car, not as a visitor with intent.
             self.recent_customers.remove(customer)
+            if not returning:
+                self.new_today -= 1
         visit = Visit(
             showroom=self.showroom,
             visit_date=day,
@@ -675,43 +609,199 @@ def _apportion(total: int, weights: list[float]) -> list[int]:
     return counts
 
 
-FOLLOW_UP_SUMMARIES = [
-    "电话回访，客户还在比较，约周末再来看车",
-    "发了报价和金融方案，客户说跟家人商量",
-    "客户问了置换评估，约了下周到店",
-    "微信沟通配置差异，客户倾向中配",
-    "客户出差，约好回来后再联系",
-]
+# What a follow-up is, by kind: a call most often, a message, an invitation; the warm leads test-drive and get
+# a quotation. Summaries in the consultant's words.
+FOLLOW_UP_SUMMARIES = {
+    ContactKind.PHONE_CALL: [
+        "电话回访，客户还在比较，约周末再来看车",
+        "客户问了置换评估，约了下周到店",
+        "客户出差，约好回来后再联系",
+        "电话沟通贷款方案，客户要和家人商量",
+    ],
+    ContactKind.MESSAGE: ["微信沟通配置差异，客户倾向中配", "微信发了本月活动和现车颜色"],
+    ContactKind.INVITATION: ["邀约参加周末试驾会，客户答应来", "邀约来店看新到的现车"],
+    ContactKind.QUOTATION: ["发了报价单和金融方案，客户说跟家人商量", "出具落地价报价单，客户对比后再定"],
+    ContactKind.TEST_DRIVE: ["预约试乘试驾，客户对操控和静音满意", "带家人试驾，后排空间满意，问了油耗"],
+}
+TEST_DRIVE_IMPRESSIONS = ["满意，动力和静音都不错", "比较满意，觉得悬挂偏硬", "很满意，准备谈价格"]
 # The share of leads whose consultant kept up with the follow-ups; the others stay overdue on Today.
 ON_TIME_SHARE = 0.8
+# The share of leads due today that the consultant has already called this morning when the demo is loaded.
+CALLED_THIS_MORNING_SHARE = 0.35
+WORKDAY_STARTS = time(9)
 
 
-def simulate_follow_ups(*, showroom: Showroom, rng: random.Random, now: datetime) -> None:
-    """Walk each open lead forward through its follow-ups up to yesterday, as its consultant would have,
-    through the lead service: most calls are made on their due day (grade kept, sometimes moved up or
-    down, now and then an order), some are missed and stay overdue, so Today shows a believable day."""
-    today = now.astimezone(showroom.zone).date()
+@contextmanager
+def demo_clock(moment: datetime):
+    """Run the services as if it were `moment`: what they stamp with timezone.now() (a lead's creation, a lost
+    request, a contract, a sign-off) then reads as it happened, weeks ago, not as the minute the demo was loaded,
+    and their own rules ("not in the future", "not booked in the past") hold as they did then. time-machine is a
+    development requirement, as the demo itself is (`make run` installs requirements-dev.txt)."""
+    import time_machine
+
+    with time_machine.travel(moment, tick=False):
+        yield
+
+
+def _follow_up_kind(rng: random.Random, grade: str, done: set[str]) -> str:
+    """A test drive and a quotation once for a warm lead (each a step of the sales process), else a call mostly."""
+    for step, share in ((ContactKind.TEST_DRIVE, 0.35), (ContactKind.QUOTATION, 0.3)):
+        if grade in ("H", "A") and step not in done and rng.random() < share:
+            return step
+    roll = rng.random()
+    if roll < 0.15:
+        return ContactKind.MESSAGE
+    if roll < 0.25:
+        return ContactKind.INVITATION
+    return ContactKind.PHONE_CALL
+
+
+def _licence_number(rng: random.Random) -> str:
+    """A driving licence number as China issues them: the holder's 18-character ID number (Beijing, here)."""
+    born = date(1970, 1, 1) + timedelta(days=rng.randrange(30 * 365))
+    return f"110105{born:%Y%m%d}{rng.randrange(1000):03d}{rng.choice('0123456789X')}"
+
+
+def _follow_up_moment(rng: random.Random, day: date, zone, *, before: datetime) -> datetime | None:
+    """A moment in working hours on `day`, before `before` (today: the follow-ups already made by now)."""
+    start = datetime.combine(day, WORKDAY_STARTS, zone)
+    latest = min(datetime.combine(day, time(18), zone), before - timedelta(minutes=5))
+    if latest <= start:
+        return None
+    return start + timedelta(minutes=rng.randrange(int((latest - start).total_seconds() // 60)))
+
+
+OrderHook = Callable[[Lead, datetime], None]
+
+
+def simulate_follow_ups(*, showroom: Showroom, rng: random.Random, now: datetime, order: OrderHook) -> None:
+    """Walk each open lead forward through its follow-ups, as its consultant would have, through the lead service:
+    most are made on their due day (a call, a message, an invitation; a test drive and a quotation for the warm
+    ones), the grade kept or moved up or down; some leads were let slide and stay overdue on Today; a few due
+    today were called this morning. A warm lead that decides to buy goes to `order` (the delivery app signs
+    the contract, which records the order): leads knows nothing of contracts."""
+    zone = showroom.zone
+    today = now.astimezone(zone).date()
+    car_models = list(CarModel.objects.order_by("pk"))
     for lead in Lead.objects.filter(showroom=showroom, status=LeadStatus.OPEN).select_related("owner", "showroom"):
         # A consultant who is behind with this lead stopped calling a few days ago: it shows as overdue.
         stop_at = today if rng.random() < ON_TIME_SHARE else today - timedelta(days=rng.randrange(1, 6))
-        for _ in range(60):  # an H lead over two months: a call a day, bounded
+        if stop_at == today and rng.random() < CALLED_THIS_MORNING_SHARE:
+            stop_at = today + timedelta(days=1)  # today's call is made too, if the morning allows it
+        model_of_interest = lead.car_models.first() or rng.choice(car_models)
+        steps_done: set[str] = set()
+        for _ in range(70):  # an H lead over two months: a call a day, bounded
             if lead.status != LeadStatus.OPEN or lead.next_follow_up >= stop_at:
+                break
+            when = _follow_up_moment(rng, lead.next_follow_up, zone, before=now)
+            if when is None or when <= lead.last_contact_at:
                 break
             roll = rng.random()
             grade = lead.grade
             if roll < 0.04 and grade in ("H", "A"):
-                grade = "O"  # the warm leads are the ones that order
-            elif roll < 0.20:
+                order(lead, when)  # the warm leads are the ones that order
+                lead.refresh_from_db()
+                continue
+            if roll < 0.20:
                 grade = OPEN_GRADES[max(0, OPEN_GRADES.index(grade) - 1)]  # warmer
             elif roll < 0.30:
                 grade = OPEN_GRADES[min(3, OPEN_GRADES.index(grade) + 1)]  # cooler
-            when = datetime.combine(lead.next_follow_up, time(10 + rng.randrange(8), rng.randrange(60)), showroom.zone)
-            contact_record(
-                lead=lead,
-                by=lead.owner,
-                kind=ContactKind.ORDER if grade == "O" else ContactKind.PHONE_CALL,
-                occurred_at=when,
-                grade_after=grade,
-                summary=rng.choice(FOLLOW_UP_SUMMARIES),
-                expected_version=lead.version,
+            kind = _follow_up_kind(rng, grade, steps_done)
+            steps_done.add(kind)
+            test_drive = {}
+            if kind == ContactKind.TEST_DRIVE:
+                test_drive = {
+                    "model_driven": model_of_interest,
+                    "licence_number": _licence_number(rng),
+                    "agreement_signed": True,
+                    "impression": rng.choice(TEST_DRIVE_IMPRESSIONS),
+                }
+            with demo_clock(when):
+                contact_record(
+                    lead=lead,
+                    by=lead.owner,
+                    kind=kind,
+                    occurred_at=when,
+                    grade_after=grade,
+                    summary=rng.choice(FOLLOW_UP_SUMMARIES[kind]),
+                    expected_version=lead.version,
+                    **test_drive,
+                )
+
+
+LOST_STORIES = [
+    (LostReason.COMPETITOR, "客户已在别家买了车", "大众", "帕萨特"),
+    (LostReason.PRICE, "预算不够，暂时不买", "", ""),
+    (LostReason.UNREACHABLE, "连续一周电话不接，微信不回", "", ""),
+    (LostReason.NO_NEED, "家里决定先不换车", "", ""),
+    (LostReason.COMPETITOR, "客户买了新能源品牌", "特斯拉", "Model Y"),
+]
+# Of each consultant's lost requests: the first approved, then one sent back, the last still waiting.
+LOST_APPROVED, LOST_RETURNED = 3, 1
+
+
+def lost_requests_tell(
+    *, showroom: Showroom, consultants: list[User], manager: User, rng: random.Random, now: datetime
+) -> None:
+    """Each consultant asks to close the cold leads they gave up on as lost (战败), a couple of hours after the
+    last contact; the manager approves most the next day, sends one back with an instruction, and one waits."""
+    for consultant in consultants:
+        leads = Lead.objects.filter(showroom=showroom, owner=consultant, status=LeadStatus.OPEN, grade__in=["C", "B"])
+        for index, lead in enumerate(leads.order_by("last_contact_at", "pk")[: len(LOST_STORIES)]):
+            reason, note, brand, model = LOST_STORIES[(index + rng.randrange(2)) % len(LOST_STORIES)]
+            requested_at = min(lead.last_contact_at + timedelta(hours=2), now - timedelta(minutes=30))
+            with demo_clock(requested_at):
+                request = lead_request_lost(
+                    lead=lead, by=consultant, reason=reason, note=note, competitor_brand=brand, competitor_model=model
+                )
+            if index >= LOST_APPROVED + LOST_RETURNED:
+                continue  # waiting for the manager
+            with demo_clock(min(requested_at + timedelta(hours=20), now - timedelta(minutes=5))):
+                lead_decide_lost(
+                    request=request,
+                    by=manager,
+                    approve=index < LOST_APPROVED,
+                    comment="" if index < LOST_APPROVED else "客户上周还来过电话，再邀约一次试驾",
+                )
+
+
+def ownership_clashes_tell(*, showroom: Showroom, consultants: list[User], now: datetime) -> None:
+    """Yesterday evening each consultant received a customer of the next one (a returning customer who asked for
+    whoever was free): logged through the register service, whose lead service records the clash the manager
+    decides. Logged after the day's last entry, so the running numbers still follow the order of arrival."""
+    yesterday = now.astimezone(showroom.zone).date() - timedelta(days=1)
+    evening = datetime.combine(yesterday, time(18), showroom.zone)
+    last_arrival = Visit.objects.filter(showroom=showroom, visit_date=yesterday).aggregate(a=Max("arrived_at"))["a"]
+    arrival = max(evening, last_arrival or evening)
+    for index, consultant in enumerate(consultants):
+        owner = consultants[(index + 1) % len(consultants)]
+        lead = (
+            Lead.objects.filter(showroom=showroom, owner=owner, status=LeadStatus.OPEN, last_contact_at__lt=evening)
+            .exclude(lost_requests__state=LostRequest.State.PENDING)
+            .order_by("-last_contact_at", "pk")
+            .first()
+        )
+        first_visit = Visit.objects.filter(contact__lead=lead).order_by("arrived_at").first() if lead else None
+        if first_visit is None or owner == consultant:
+            continue
+        arrival += timedelta(minutes=3)
+        with demo_clock(arrival + timedelta(minutes=25)):
+            visit_register(
+                showroom=showroom,
+                created_by=consultant,
+                visit_date=yesterday,
+                kind=VisitKind.WALK_IN,
+                customer_name=lead.customer_name,
+                gender=lead.gender,
+                phone=lead.phone,
+                no_phone=False,
+                district=lead.district,
+                car_model=first_visit.car_model,
+                source=first_visit.source,
+                arrived_at=arrival,
+                left_at=arrival + timedelta(minutes=20),
+                party_size=2,
+                grade=lead.grade,
+                summary="再次到店，原顾问不在，先由我接待，看了现车",
+                consultant=consultant,
             )
