@@ -5,7 +5,7 @@ in a fresh context per role × language × width (the login's cookies are reused
 each page:
 - no server error;
 - nothing wider than the window (document.documentElement.scrollWidth <= innerWidth): wide tables scroll
-  inside their own box, never the whole page;
+  inside their own box, never the whole page; the closed navigation bar on one row;
 - in Chinese, no English word in the visible text, except brand names and codes (ALLOWED_WORDS).
 Every page's screenshot is kept in test-artifacts/pages/ to be looked at.
 """
@@ -15,8 +15,8 @@ import re
 import pytest
 from django.utils import translation
 
-from dealer_crm.core.models import Role
-from tests.factories import UserFactory
+from dealer_crm.core.models import CarModel, Role
+from tests.factories import CarModelFactory, UserFactory
 
 from .conftest import ARTIFACTS, DESKTOP, PHONE, expect, log_in
 
@@ -32,7 +32,8 @@ WIDTHS = {
     "phone": {**PHONE, "device_scale_factor": 1},
 }
 LANGUAGES = ("zh-hans", "en")
-# Words that stay as they are in a Chinese page: the product's and the brands' names, file formats, codes.
+# Words that stay as they are in a Chinese page: the product's name, the English button, file formats, codes;
+# and the car catalogue's own names (本田 CR-V), read from the database.
 ALLOWED_WORDS = {"CRM", "English", "Excel", "CSV", "xlsx", "VIN", "SUV", "PDF", "ID", "Chart"}
 ENGLISH_WORD = re.compile(r"\b[A-Za-z]{2,}\b")
 # Links of the menu that are not pages of this product: the Django admin has its own look and wording.
@@ -40,6 +41,9 @@ NOT_WALKED = re.compile(r"^(#|/admin/|/accounts/logout/)")
 MENU_LINKS = """() => [...new Set([...document.querySelectorAll("nav a[href]")].map((a) => a.getAttribute("href")))]"""
 VISIBLE_TEXT = "() => document.body.innerText"
 PAGE_WIDTH = "() => [document.documentElement.scrollWidth, window.innerWidth]"
+# The closed navigation bar is one row (about 57 px); a button pushed onto a second row makes it about 97.
+NAVBAR_HEIGHT = "() => document.querySelector('nav.navbar').offsetHeight"
+ONE_ROW = 70
 
 
 @pytest.fixture
@@ -48,12 +52,15 @@ def staff(showroom, consultant, manager, log_visit_today):
     admin = UserFactory(username="chen", last_name="陈", first_name="静", showroom=showroom, role=Role.ADMIN)
     admin.is_staff = True
     admin.save(update_fields=["is_staff"])
-    log_visit_today(consultant=consultant)
+    log_visit_today(consultant=consultant, car_model=CarModelFactory(brand="本田", name="CR-V"))
     return {Role.CONSULTANT: consultant, Role.MANAGER: manager, Role.ADMIN: admin}
 
 
 def english_words(text: str) -> list[str]:
-    return sorted({word for word in ENGLISH_WORD.findall(text) if word not in ALLOWED_WORDS})
+    catalogue = {
+        word for model in CarModel.objects.all() for word in ENGLISH_WORD.findall(f"{model.brand} {model.name}")
+    }
+    return sorted({word for word in ENGLISH_WORD.findall(text) if word not in ALLOWED_WORDS | catalogue})
 
 
 @pytest.mark.parametrize("role", [Role.CONSULTANT, Role.MANAGER, Role.ADMIN])
@@ -91,6 +98,8 @@ def test_every_menu_page_opens_fits_the_window_and_is_translated(browser, live_s
                 scroll_width, inner_width = page.evaluate(PAGE_WIDTH)
                 if scroll_width > inner_width:
                     problems.append(f"{where}: {scroll_width} px wide in a {inner_width} px window")
+                if (height := page.evaluate(NAVBAR_HEIGHT)) > ONE_ROW:
+                    problems.append(f"{where}: the navigation bar is {height} px high, on more than one row")
                 if language == "zh-hans" and (words := english_words(page.evaluate(VISIBLE_TEXT))):
                     problems.append(f"{where}: untranslated {words}")
                 name = re.sub(r"[^a-z0-9]+", "-", href.lower()).strip("-") or "home"
