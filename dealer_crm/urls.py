@@ -7,6 +7,7 @@ from dealer_crm.core import views as core_views
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("manifest.webmanifest", core_views.web_manifest, name="manifest"),
     path("i18n/setlang/", core_views.switch_language, name="set_language"),
     path("showroom/", core_views.view_showroom, name="view_showroom"),
     path("accounts/login/", core_views.LoginView.as_view(), name="login"),

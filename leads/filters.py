@@ -25,7 +25,7 @@ class VisitFilter(django_filters.FilterSet):
         label=_("Left a phone"),
         field_name="no_phone",
         exclude=True,
-        widget=forms.Select(choices=[("", "---------"), ("true", _("Yes")), ("false", _("No"))]),
+        widget=forms.Select(choices=[("", _("All")), ("true", _("Yes")), ("false", _("No"))]),
     )
     q = django_filters.CharFilter(label=_("Name or phone"), method="search")
 

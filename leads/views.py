@@ -11,6 +11,7 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
@@ -242,7 +243,11 @@ def phone_check(request):
         {
             "known": True,
             "valid": True,
-            "message": _("%(phone)s is already a customer of %(consultant)s (last visit %(date)s, %(count)s visits).")
+            "message": ngettext(
+                "%(phone)s is already a customer of %(consultant)s (last visit %(date)s, %(count)s visit).",
+                "%(phone)s is already a customer of %(consultant)s (last visit %(date)s, %(count)s visits).",
+                known.visits,
+            )
             % {
                 "phone": mask_phone(phone),
                 "consultant": known.consultant,

@@ -3,7 +3,10 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language
@@ -51,6 +54,42 @@ def healthz(request):
             "checks": {name: detail for name, (_ok, detail) in results.items()},
         },
         status=200 if healthy else 503,
+    )
+
+
+THEME_COLOUR = "#212529"  # the navigation bar's (Bootstrap's dark); base.html's theme-color says the same
+ICON_SIZES = (192, 512)
+
+
+@login_not_required
+@require_GET
+def web_manifest(request):
+    """What a phone needs to put the CRM on its home screen. Public: browsers fetch it without cookies."""
+    return JsonResponse(
+        {
+            "name": _("Showroom CRM"),
+            "short_name": _("CRM"),
+            "start_url": reverse("home"),
+            "scope": "/",
+            "display": "standalone",
+            "theme_color": THEME_COLOUR,
+            "background_color": "#f8f9fa",
+            "icons": [
+                {"src": static("icons/icon.svg"), "sizes": "any", "type": "image/svg+xml"},
+                *(
+                    {"src": static(f"icons/icon-{size}.png"), "sizes": f"{size}x{size}", "type": "image/png"}
+                    for size in ICON_SIZES
+                ),
+                {
+                    "src": static("icons/icon-maskable-512.png"),
+                    "sizes": "512x512",
+                    "type": "image/png",
+                    "purpose": "maskable",
+                },
+            ],
+        },
+        content_type="application/manifest+json",
+        json_dumps_params={"ensure_ascii": False},
     )
 
 

@@ -144,6 +144,9 @@ STORAGES = {
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+# Empty choices read "All" in list filters and "Please choose" in forms, never Django's "---------".
+FILTERS_EMPTY_CHOICE_LABEL = _("All")
+FORM_RENDERER = "dealer_crm.core.renderers.ChoicePromptRenderer"
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="crm@localhost")

@@ -10,9 +10,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from tests.factories import UserFactory
 
 PASSWORD = "pass-1234!"  # UserFactory's password
-# Pages reachable without a login, by design: the login page, the load balancer's probe, and the
-# language switch that the login page offers.
-PUBLIC = {"login", "healthz", "set_language"}
+# Pages reachable without a login, by design: the login page, the load balancer's probe, the
+# language switch that the login page offers, and the web app manifest (browsers fetch it without cookies).
+PUBLIC = {"login", "healthz", "set_language", "manifest"}
 SAMPLE_ARGUMENTS = {"int": "1", "isodate": date(2026, 11, 21).isoformat()}
 
 

@@ -317,8 +317,7 @@ def nav_labels(html: str) -> list[str]:
 NAV_ZH_EN = {
     "来店(电)登记": "Visitor register",
     "意向客户": "Leads",
-    "报表": "Reports",
-    "登记来访": "Log a visit",
+    "报表": "Reports",  # no "Log a visit": on the register it is the page's own button, not the bar's
     "修改密码": "Change password",
     "退出登录": "Log out",
 }
