@@ -276,10 +276,22 @@ def records_of(owner: User, colleague: User, make_lead, car_model, tmp_path) -> 
     lost_request = lead_services.lead_request_lost(lead=lost, by=owner, reason=LostReason.PRICE)
     contract = delivery_services.contract_sign(lead=sold, by=owner, **contract_fields(car_model, vin=VIN))
     delivery = delivery_services.delivery_book(
-        contract=contract, by=owner, starts_at=next_slot(contract.showroom), consultant=owner, service_advisor="孙师傅"
+        contract=contract,
+        by=owner,
+        starts_at=next_slot(contract.showroom),
+        consultant=owner,
+        service_advisor="孙师傅",
+        expected_version=None,
     )
+    # Handed over today, ahead of the booked slot: the appointment is brought forward first, as the page does.
+    delivery = delivery_services.delivery_move_to_now(delivery=delivery, by=owner, expected_version=delivery.version)
     delivered = delivery_services.delivery_complete(
-        delivery=delivery, by=owner, items=ALL_REQUIRED, customer_signed_name="王先生", signature=""
+        delivery=delivery,
+        by=owner,
+        items=ALL_REQUIRED,
+        customer_signed_name="王先生",
+        signature="",
+        expected_version=delivery.version,
     )
     complaint = delivery_services.complaint_open(delivery=delivered, by=owner, description="车门异响")
     export = export_record_start(kind=ExportRecord.Kind.REGISTER, showroom=owner.showroom, requested_by=owner)

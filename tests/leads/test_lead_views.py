@@ -651,13 +651,15 @@ def test_contact_on_a_lead_changed_meanwhile_is_refused_and_keeps_the_input(engl
 def test_the_contact_form_shows_its_own_errors_and_the_contact_rules_together(english, consultant, lead):
     response = english(consultant).post(
         reverse("leads:contact_create", args=[lead.pk]),
-        contact_data(lead, kind="test_drive", contact_time="", grade_after="B"),
+        contact_data(lead, kind="test_drive", contact_time="", grade_after="H"),
     )
 
     errors = response.context["form"].errors
     assert errors == {
         "contact_time": ["This field is required."],
-        "grade_reason": ["The assistant suggests A; say why you chose another grade."],
+        "grade_reason": [
+            "The assistant suggests A from what you ticked; say why the customer deserves a higher grade."
+        ],
         "model_driven": ["Which model was driven?"],
         "licence_number": ["A test drive needs the driving licence number."],
         "agreement_signed": ["A test drive needs the signed agreement."],
