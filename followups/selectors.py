@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import (
     Case,
     CharField,
@@ -69,6 +70,14 @@ def counts_in_one_query(querysets: dict[str, QuerySet], *, user: User, cap: int 
     return {key: row[f"count_{key}"] for key in querysets}
 
 
+def rows_of_slices(querysets: list[QuerySet]) -> list:
+    """The rows of several ordered, LIMITed querysets of one model: one UNION ALL where the database takes a LIMIT in
+    each part (PostgreSQL), one query per part where it does not (SQLite)."""
+    if len(querysets) > 1 and connections[querysets[0].db].features.supports_slicing_ordering_in_compound:
+        return list(querysets[0].union(*querysets[1:], all=True))
+    return [row for queryset in querysets for row in queryset]
+
+
 @dataclass
 class DueGroup:
     """One grade's block on Today: its first leads (at most TODAY_GROUP_LIMIT) and how many are due in all."""
@@ -94,7 +103,7 @@ def due_lead_groups(user: User, *, today: date) -> list[DueGroup]:
     if not grades:
         return []
     per_grade = [due.filter(grade=grade).order_by("next_follow_up", "pk")[:limit] for grade in grades]
-    leads = list(per_grade[0].union(*per_grade[1:], all=True)) if len(per_grade) > 1 else list(per_grade[0])
+    leads = rows_of_slices(per_grade)
     prefetch_related_objects(leads, "car_models")
     by_grade: dict[str, list[Lead]] = {grade: [] for grade in grades}
     for lead in sorted(leads, key=lambda lead: (lead.next_follow_up, lead.pk)):
@@ -158,7 +167,7 @@ def overdue_by_consultant(*, showroom: Showroom, today: date, with_leads: bool =
             for grade, cutoff in cutoffs.items()
         ]
         worst_first = sorted(
-            ranges[0].union(*ranges[1:], all=True),
+            rows_of_slices(ranges),
             key=lambda lead: (OPEN_GRADES.index(lead.grade), lead.next_follow_up, lead.pk),
         )
         for lead in worst_first:
