@@ -8,7 +8,6 @@ from django.db import connections
 from django.db.models import (
     Case,
     CharField,
-    Count,
     F,
     IntegerField,
     Q,
@@ -57,17 +56,18 @@ class CountOf(Subquery):
     output_field = IntegerField()
 
 
-def counts_in_one_query(querysets: dict[str, QuerySet], *, user: User, cap: int | None = None) -> dict[str, int]:
-    """How many rows each queryset has ({key: n}), in one SELECT; with `cap`, counting at most cap + 1 of each (a
-    count above `cap` means "more than cap"), so the query reads a bounded number of rows whatever the data."""
-    # Aliased apart from the user's own fields and relations (user.leads, say).
+def counts_in_one_query(querysets: dict, *, carrier: QuerySet, cap: int | None = None) -> dict:
+    """How many rows each queryset has ({key: n}), in one SELECT on the one row of `carrier` (any one-row queryset:
+    the user's or the showroom's own row is at hand); with `cap`, counting at most cap + 1 of each (a count above
+    `cap` means "more than cap"), so the query reads a bounded number of rows whatever the data."""
+    # Aliased apart from the carrier's own fields and relations (user.leads, say).
+    aliases = {key: f"count_{n}" for n, key in enumerate(querysets)}
     counts = {
-        f"count_{key}": CountOf(queryset.order_by().values("pk")[: None if cap is None else cap + 1])
+        aliases[key]: CountOf(queryset.order_by().values("pk")[: None if cap is None else cap + 1])
         for key, queryset in querysets.items()
     }
-    # Any one-row table carries the SELECT; the user's own row is at hand.
-    row = User.objects.filter(pk=user.pk).annotate(**counts).values(*counts).get()
-    return {key: row[f"count_{key}"] for key in querysets}
+    row = carrier.annotate(**counts).values(*counts).get()
+    return {key: row[alias] for key, alias in aliases.items()}
 
 
 def rows_of_slices(querysets: list[QuerySet]) -> list:
@@ -98,7 +98,9 @@ def due_lead_groups(user: User, *, today: date) -> list[DueGroup]:
     LIST_COUNT_CAP in one SELECT, and the shown rows as one UNION of a LIMITed range per grade (`lead_open_due`)."""
     limit, cap = settings.TODAY_GROUP_LIMIT, settings.LIST_COUNT_CAP
     due = due_leads_filter(user, today=today)
-    totals = counts_in_one_query({grade: due.filter(grade=grade) for grade in OPEN_GRADES}, user=user, cap=cap)
+    totals = counts_in_one_query(
+        {grade: due.filter(grade=grade) for grade in OPEN_GRADES}, carrier=User.objects.filter(pk=user.pk), cap=cap
+    )
     grades = [grade for grade in OPEN_GRADES if totals[grade]]
     if not grades:
         return []
@@ -136,6 +138,7 @@ class ConsultantOverdue:
     overdue_h: int
     overdue_long: int
     leads: list[Lead] = field(default_factory=list)
+    is_capped: bool = False  # a grade has more than LIST_COUNT_CAP: the counts are "at least"
 
     @property
     def has_more(self) -> bool:
@@ -143,45 +146,46 @@ class ConsultantOverdue:
 
 
 def overdue_by_consultant(*, showroom: Showroom, today: date, with_leads: bool = False) -> list[ConsultantOverdue]:
-    """Per consultant, the seriously overdue leads (see `seriously_overdue`), worst first; one aggregate query,
-    one for the consultants, and with `with_leads` one more for each one's first TODAY_GROUP_LIMIT leads (a UNION
-    of a LIMITed index range per consultant and grade, so the board reads a bounded number of rows)."""
+    """Per consultant, the seriously overdue leads (see `seriously_overdue`), worst first. Three queries whatever
+    the backlog: the showroom's staff; per consultant and grade, the count (capped at LIST_COUNT_CAP) in one
+    SELECT; with `with_leads`, each one's first TODAY_GROUP_LIMIT leads as one UNION of a LIMITed index range per
+    consultant and grade (`lead_open_due`)."""
+    limit, cap = settings.TODAY_GROUP_LIMIT, settings.LIST_COUNT_CAP
+    cutoffs = overdue_cutoffs(showroom, today=today)
     open_leads = Lead.objects.filter(showroom=showroom, status=LeadStatus.OPEN)
-    overdue = open_leads.filter(seriously_overdue(showroom, today=today))
-    counts = {
-        row["owner"]: row
-        for row in overdue.values("owner").annotate(
-            overdue_h=Count("pk", filter=Q(grade="H")), overdue_long=Count("pk", filter=~Q(grade="H"))
-        )
+    # Everyone of the showroom, active or not: a departed consultant's forgotten leads are what the board is for.
+    staff = list(User.objects.filter(showroom=showroom))
+    overdue = {
+        (user.pk, grade): open_leads.filter(owner_id=user.pk, grade=grade, next_follow_up__lt=cutoff)
+        for user in staff
+        for grade, cutoff in cutoffs.items()
     }
-    if not counts:
-        return []
-    leads_by_owner: dict[int, list[Lead]] = {owner: [] for owner in counts}
-    if with_leads:
-        limit, cutoffs = settings.TODAY_GROUP_LIMIT, overdue_cutoffs(showroom, today=today)
+    counts = counts_in_one_query(overdue, carrier=Showroom.objects.filter(pk=showroom.pk), cap=cap)
+    behind = [user for user in staff if any(counts[user.pk, grade] for grade in cutoffs)]
+    leads_by_owner: dict[int, list[Lead]] = {user.pk: [] for user in behind}
+    if with_leads and behind:
         ranges = [
-            open_leads.filter(owner_id=owner, grade=grade, next_follow_up__lt=cutoff).order_by("next_follow_up", "pk")[
-                :limit
-            ]
-            for owner in counts
-            for grade, cutoff in cutoffs.items()
+            overdue[user.pk, grade].order_by("next_follow_up", "pk")[:limit]
+            for user in behind
+            for grade in cutoffs
+            if counts[user.pk, grade]
         ]
         worst_first = sorted(
-            rows_of_slices(ranges),
-            key=lambda lead: (OPEN_GRADES.index(lead.grade), lead.next_follow_up, lead.pk),
+            rows_of_slices(ranges), key=lambda lead: (OPEN_GRADES.index(lead.grade), lead.next_follow_up, lead.pk)
         )
         for lead in worst_first:
             if len(leads_by_owner[lead.owner_id]) < limit:
                 leads_by_owner[lead.owner_id].append(lead)
-    consultants = User.objects.filter(pk__in=counts)
+    h, *others = cutoffs
     rows = [
         ConsultantOverdue(
             consultant=user,
-            overdue_h=counts[user.pk]["overdue_h"],
-            overdue_long=counts[user.pk]["overdue_long"],
+            overdue_h=min(counts[user.pk, h], cap),
+            overdue_long=sum(min(counts[user.pk, grade], cap) for grade in others),
             leads=leads_by_owner[user.pk],
+            is_capped=any(counts[user.pk, grade] > cap for grade in cutoffs),
         )
-        for user in consultants
+        for user in behind
     ]
     return sorted(rows, key=lambda row: (-row.overdue_h, -row.overdue_long, str(row.consultant)))
 

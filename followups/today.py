@@ -63,7 +63,7 @@ def due_counts(user: User, *, today: date) -> dict[str, int]:
     """How many due items of each kind the user has ({"leads": n, <section key>: n, ...}), in one query."""
     querysets = {LEADS: due_leads_filter(user, today=today)}
     querysets.update({section.key: section.due(user, today) for section in registered_sections()})
-    return counts_in_one_query(querysets, user=user)
+    return counts_in_one_query(querysets, carrier=User.objects.filter(pk=user.pk))
 
 
 def due_counts_for_request(request) -> dict[str, int]:

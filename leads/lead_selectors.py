@@ -25,7 +25,7 @@ def can_edit_lead(user: User, lead: Lead) -> bool:
 def tracker_rows(queryset: QuerySet[Lead], *, today: date) -> QuerySet[Lead]:
     """Open leads, overdue ones first (oldest due date first), then by due date; with what the list shows.
 
-    Ordered by the due date alone (overdue is "due before today", so they come first anyway; no date last), in
+    Ordered by the due date alone (overdue is "due before today", so they come first anyway; undated ones last), in
     the order of the `lead_open_due*` indexes: the page reads its 25 rows off an index instead of sorting every
     open lead, and a pending lost request is an EXISTS per shown row, not a count grouped over all of them."""
     return (
