@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from dealer_crm.core.clock import showroom_today
@@ -60,10 +61,11 @@ def registered_sections() -> list[TodaySection]:
 
 
 def due_counts(user: User, *, today: date) -> dict[str, int]:
-    """How many due items of each kind the user has ({"leads": n, <section key>: n, ...}), in one query."""
+    """How many due items of each kind the user has ({"leads": n, <section key>: n, ...}), in one query, each
+    counted up to LIST_COUNT_CAP + 1 (more means "more than the cap"): a backlog does not slow every page."""
     querysets = {LEADS: due_leads_filter(user, today=today)}
     querysets.update({section.key: section.due(user, today) for section in registered_sections()})
-    return counts_in_one_query(querysets, carrier=User.objects.filter(pk=user.pk))
+    return counts_in_one_query(querysets, carrier=User.objects.filter(pk=user.pk), cap=settings.LIST_COUNT_CAP)
 
 
 def due_counts_for_request(request) -> dict[str, int]:

@@ -118,3 +118,30 @@ def test_the_overdue_board_costs_the_same_queries_below_and_far_above_the_limit(
         return page_queries(client, BOARD_URL)
 
     assert with_overdue_leads(1) == with_overdue_leads(5) == BOARD_QUERIES
+
+
+def test_the_overdue_board_says_at_least_when_a_consultant_has_more_than_the_count_cap(
+    limit_3, settings, lead_due, client_for, consultant, manager
+):
+    settings.LIST_COUNT_CAP = 2
+    for n in range(1, 5):
+        lead_due(consultant=consultant, due=TODAY - n * DAY, grade="H")
+
+    html = client_for(manager).get(BOARD_URL).content.decode()
+
+    assert "H overdue: 2+" in html
+    assert len(re.findall(r'href="/leads/\d+/"', html)) == 3
+
+
+def test_the_navigation_count_says_more_than_the_cap_instead_of_counting_a_whole_backlog(
+    settings, lead_due, client_for, consultant
+):
+    settings.LIST_COUNT_CAP = 2
+    client = client_for(consultant)
+    for n in range(2):
+        lead_due(consultant=consultant, due=TODAY - n * DAY, grade="A")
+    assert re.search(r'id="nav-due-count">2<', client.get(TODAY_URL).content.decode())
+
+    lead_due(consultant=consultant, due=TODAY, grade="B")
+
+    assert re.search(r'id="nav-due-count">2\+<', client.get(TODAY_URL).content.decode())
