@@ -1,3 +1,5 @@
+from django.conf import settings
+
 from .today import due_counts_for_request
 
 
@@ -8,7 +10,9 @@ def due_follow_ups(request):
     if user is None or not user.is_authenticated or user.showroom_id is None:
         return {}
 
-    def count() -> int:  # the navigation shows it twice (menu and phone toolbar): counted once per request
-        return sum(due_counts_for_request(request).values())
+    def count() -> int | str:  # the navigation shows it twice (menu and phone toolbar): counted once per request
+        counts = due_counts_for_request(request).values()
+        cap = settings.LIST_COUNT_CAP
+        return f"{cap}+" if any(n > cap for n in counts) else sum(counts)
 
     return {"due_follow_up_count": count}

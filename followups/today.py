@@ -13,12 +13,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import IntegerField, QuerySet, Subquery
+from django.conf import settings
+from django.db.models import QuerySet
 
 from dealer_crm.core.clock import showroom_today
 from dealer_crm.core.models import User
 
-from .selectors import due_leads_filter
+from .selectors import counts_in_one_query, due_leads_filter
 
 LEADS = "leads"  # the key of followups' own count, beside the registered sections'
 
@@ -59,22 +60,12 @@ def registered_sections() -> list[TodaySection]:
     return sorted(_sections.values(), key=lambda section: (section.order, section.key))
 
 
-class _CountOf(Subquery):
-    """(SELECT COUNT(*) FROM (<query>)): a count as a column, so several counts share one SELECT."""
-
-    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"
-    output_field = IntegerField()
-
-
 def due_counts(user: User, *, today: date) -> dict[str, int]:
-    """How many due items of each kind the user has ({"leads": n, <section key>: n, ...}), in one query."""
+    """How many due items of each kind the user has ({"leads": n, <section key>: n, ...}), in one query, each
+    counted up to LIST_COUNT_CAP + 1 (more means "more than the cap"): a backlog does not slow every page."""
     querysets = {LEADS: due_leads_filter(user, today=today)}
     querysets.update({section.key: section.due(user, today) for section in registered_sections()})
-    # Aliased apart from the user's own fields and relations (user.leads, say).
-    counts = {f"due_{key}": _CountOf(queryset.order_by().values("pk")) for key, queryset in querysets.items()}
-    # Any one-row table carries the SELECT; the user's own row is at hand.
-    row = User.objects.filter(pk=user.pk).annotate(**counts).values(*counts).get()
-    return {key: row[f"due_{key}"] for key in querysets}
+    return counts_in_one_query(querysets, carrier=User.objects.filter(pk=user.pk), cap=settings.LIST_COUNT_CAP)
 
 
 def due_counts_for_request(request) -> dict[str, int]:

@@ -1,5 +1,3 @@
-from itertools import groupby
-
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils import timezone
@@ -7,12 +5,13 @@ from django.utils import timezone
 from dealer_crm.core.clock import showroom_today
 
 from . import selectors
-from .today import due_counts_for_request, due_sections
+from .today import LEADS, due_counts_for_request, due_sections
 
 
 def today(request):
-    """The consultant's home page: due and overdue follow-ups grouped by grade, H first, then the other apps'
-    due work (see followups.today), each section queried only when the navigation's count says it has rows."""
+    """The consultant's home page: due and overdue follow-ups grouped by grade, H first (the first
+    TODAY_GROUP_LIMIT of each, the rest in the tracker), then the other apps' due work (see followups.today),
+    each section queried only when the navigation's count says it has rows."""
     if request.user.showroom is None:
         # An administrator without a showroom follows nobody up; "home" still lands here after login.
         return render(
@@ -20,12 +19,12 @@ def today(request):
         )
     day = showroom_today(request.user.showroom)
     counts = due_counts_for_request(request)
-    leads = list(selectors.due_leads_for(request.user, today=day))
-    for lead in leads:
-        lead.days_overdue = (day - lead.next_follow_up).days
-    groups = [(grade, list(rows)) for grade, rows in groupby(leads, key=lambda lead: lead.grade)]
+    groups = selectors.due_lead_groups(request.user, today=day) if counts[LEADS] else []
+    for group in groups:
+        for lead in group.leads:
+            lead.days_overdue = (day - lead.next_follow_up).days
     sections = due_sections(request.user, today=day, counts=counts)
-    total = len(leads) + sum(len(items) for _section, items in sections)
+    total = sum(group.total for group in groups) + sum(len(items) for _section, items in sections)
     return render(request, "followups/today.html", {"day": day, "groups": groups, "sections": sections, "total": total})
 
 

@@ -25,6 +25,9 @@ class LeadFilter(django_filters.FilterSet):
     overdue = django_filters.BooleanFilter(
         label=_("Overdue"), method="filter_overdue", widget=forms.Select(choices=YES_NO)
     )
+    due = django_filters.BooleanFilter(
+        label=_("Due by today"), method="filter_due", widget=forms.Select(choices=YES_NO)
+    )
     car_model = django_filters.ModelChoiceFilter(
         label=_("Model"), field_name="car_models", queryset=CarModel.objects.all()
     )
@@ -67,6 +70,14 @@ class LeadFilter(django_filters.FilterSet):
         if value:
             return queryset.filter(next_follow_up__lt=self.today)
         return queryset.filter(Q(next_follow_up__gte=self.today) | Q(next_follow_up__isnull=True))
+
+    def filter_due(self, queryset, name, value):
+        # Today's list, in full (its grade groups link here): due today or earlier.
+        if value is None:
+            return queryset
+        if value:
+            return queryset.filter(next_follow_up__lte=self.today)
+        return queryset.filter(Q(next_follow_up__gt=self.today) | Q(next_follow_up__isnull=True))
 
     def _start_of(self, day) -> datetime:
         return datetime.combine(day, time.min, tzinfo=self.zone)

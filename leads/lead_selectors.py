@@ -4,7 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import TruncMonth
 
 from dealer_crm.core.models import Showroom, User
@@ -23,7 +23,11 @@ def can_edit_lead(user: User, lead: Lead) -> bool:
 
 
 def tracker_rows(queryset: QuerySet[Lead], *, today: date) -> QuerySet[Lead]:
-    """Open leads, overdue ones first (oldest due date first), then by due date; with what the list shows."""
+    """Open leads, overdue ones first (oldest due date first), then by due date; with what the list shows.
+
+    Ordered by the due date alone (overdue is "due before today", so they come first anyway; undated ones last), in
+    the order of the `lead_open_due*` indexes: the page reads its 25 rows off an index instead of sorting every
+    open lead, and a pending lost request is an EXISTS per shown row, not a count grouped over all of them."""
     return (
         queryset.filter(status=LeadStatus.OPEN)
         .select_related("owner", "district")
@@ -32,9 +36,9 @@ def tracker_rows(queryset: QuerySet[Lead], *, today: date) -> QuerySet[Lead]:
             is_overdue=Case(
                 When(next_follow_up__lt=today, then=Value(1)), default=Value(0), output_field=IntegerField()
             ),
-            pending_lost=Count("lost_requests", filter=Q(lost_requests__state=LostRequest.State.PENDING)),
+            pending_lost=Exists(LostRequest.objects.filter(lead=OuterRef("pk"), state=LostRequest.State.PENDING)),
         )
-        .order_by("-is_overdue", "next_follow_up", "-grade", "pk")
+        .order_by(F("next_follow_up").asc(nulls_last=True), "-grade", "pk")
     )
 
 

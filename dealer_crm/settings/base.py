@@ -19,6 +19,13 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 # Every request is one transaction: a view that fails half-way leaves nothing behind.
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# Persistent connections: a request reuses its worker's connection instead of opening one (0 = close after each
+# request, the development default; production sets 60). The health check replaces a connection the database
+# dropped before the request uses it. Behind PgBouncer in transaction pooling: CONN_MAX_AGE=0 and
+# DISABLE_SERVER_SIDE_CURSORS=True (a server-side cursor does not survive the pooler's switching; see README).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DISABLE_SERVER_SIDE_CURSORS", default=False)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default serves a whole showroom's morning: concurrent writers must queue, not fail with
     # "database is locked". WAL lets readers go on while one writes; IMMEDIATE takes the write lock when a
@@ -188,6 +195,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Lists never count an unbounded table: they count up to this many rows and say "more than".
 LIST_COUNT_CAP = 1000
 REGISTER_PAGE_SIZE = 25
+# Today and the overdue board show this many leads per group (a grade, a consultant); the rest are a click away.
+TODAY_GROUP_LIMIT = 50
 
 CRM_ROLE_NAMES = {
     "consultant": _("Sales consultant"),

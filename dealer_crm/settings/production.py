@@ -5,6 +5,9 @@ from .base import env
 
 DEBUG = False
 
+# One connection per worker, kept for a minute (see base.py; 0 behind PgBouncer in transaction pooling).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)  # noqa: F405
+
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
 }

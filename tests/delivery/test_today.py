@@ -99,9 +99,10 @@ def test_the_digest_lists_the_days_callbacks_even_without_due_leads(frozen_clock
     assert "These customers are waiting for your call today:" not in message.body
 
 
-# Session, user, savepoint, showroom, the due counts (leads and callbacks, one query), due leads, their car
-# models, the user's and the groups' permissions, the due callbacks with customer and car, release.
-TODAY_WITH_CALLBACKS_QUERIES = 11
+# Session, user, savepoint, showroom, the due counts (leads and callbacks, one query), the grades' totals, the
+# first due leads of each grade, their car models, the user's and the groups' permissions, the due callbacks with
+# customer and car, release.
+TODAY_WITH_CALLBACKS_QUERIES = 12
 
 
 def test_the_today_page_makes_the_same_fixed_number_of_queries_for_3_and_30_due_callbacks(

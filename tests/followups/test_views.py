@@ -189,9 +189,9 @@ def page_queries(client, url: str) -> int:
     return len(queries)
 
 
-# Session, user, savepoint, showroom, due leads, their car models, the user's and the groups' permissions,
-# the navigation's due count, release.
-TODAY_QUERIES = 10
+# Session, user, savepoint, showroom, the grades' totals, the first due leads of each grade, their car models,
+# the user's and the groups' permissions, the navigation's due count, release.
+TODAY_QUERIES = 11
 # Session, user, savepoint, permissions (2), showroom, counts per consultant, the leads, the consultants,
 # the navigation's due count, release.
 BOARD_QUERIES = 11
