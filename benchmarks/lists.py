@@ -110,10 +110,10 @@ def load_leads(leads: int) -> None:
     """The leads, straight in SQL (see the module's docstring); they keep the model's constraints: one open lead
     per phone, a closed lead has no due date, an open lead's grade is H/A/B/C, an ordered one's O, a lost one's F."""
     from django.db import connection, transaction
+    from leads.management.commands.seed_demo import DEMO_SHOWROOM_CODE
 
     from dealer_crm.core.clock import showroom_now
     from dealer_crm.core.models import Showroom
-    from leads.management.commands.seed_demo import DEMO_SHOWROOM_CODE
 
     showroom = Showroom.objects.get(code=DEMO_SHOWROOM_CODE)
     now = showroom_now(showroom)

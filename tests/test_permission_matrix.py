@@ -8,6 +8,7 @@ say who may see it. Each POST runs in a savepoint that is rolled back, so every 
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from http.cookies import SimpleCookie
 from pathlib import Path
 
@@ -25,13 +26,23 @@ from dealer_crm.core.models import Role, User
 from delivery import services as delivery_services
 from delivery.models import Callback, CustomerCard, DeliverySettings
 from leads import lead_services
+from leads import services as register_services
 from leads.models import LostReason, Visit
 from reports import register_import
 from reports.export_services import export_record_start
 from reports.models import DailyReport, ExportRecord, ReportSettings
 from tests.conftest import TODAY
 from tests.delivery.conftest import ALL_REQUIRED, VIN, contract_fields, next_slot
-from tests.factories import CarModelFactory, DealerGroupFactory, DistrictFactory, ShowroomFactory, UserFactory
+from tests.factories import (
+    CarModelFactory,
+    DealerGroupFactory,
+    DistrictFactory,
+    ShowroomFactory,
+    UserFactory,
+    source,
+    visit_times,
+)
+from tests.signing import sign_off_day
 
 # --- Outcomes -------------------------------------------------------------------------------------------------
 
@@ -100,6 +111,9 @@ ACCESS: dict[str, Access] = {
     "healthz": Access(
         get=by_role(OK, OK, anonymous=OK), post=by_role(NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, DENIED, NOT_ALLOWED)
     ),
+    "manifest": Access(
+        get=by_role(OK, OK, anonymous=OK), post=by_role(NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, DENIED, NOT_ALLOWED)
+    ),
     "set_language": Access(get=by_role(OK, OK, anonymous=OK), post=by_role(OK, OK, anonymous=OK)),
     "view_showroom": Access(get=POST_ONLY, post=by_role(DENIED, DENIED, group=MISSING)),  # no showroom posted
     "login": Access(get=by_role(OK, OK, anonymous=OK), post=by_role(OK, OK, anonymous=OK)),
@@ -122,6 +136,8 @@ ACCESS: dict[str, Access] = {
     "leads:register_review_day": Access(get=MANAGERS_AND_GROUP, post=MANAGERS_POST),
     "leads:register_sign_off": Access(get=POST_ONLY, post=MANAGERS_POST),
     "leads:register_reopen": Access(get=POST_ONLY, post=MANAGERS_POST),
+    "leads:register_day_status": Access(get=EVERYONE, post=NO_POST),
+    "leads:late_entry_decide": Access(get=POST_ONLY, post=MANAGER_ONLY_ACTION),
     # Lead tracker
     "leads:lead_list": Access(get=EVERYONE, post=NO_POST),
     "leads:lead_reassign": Access(get=POST_ONLY, post=MANAGERS_POST),
@@ -193,6 +209,7 @@ ARGUMENTS: dict[str, dict[str, str]] = {
     "leads:visit_update": {"pk": "visit"},
     "leads:visit_delete": {"pk": "visit"},
     "leads:lost_decide": {"pk": "lost_request"},
+    "leads:late_entry_decide": {"pk": "late_entry"},
     "leads:lead_detail": {"pk": "lead"},
     "leads:lead_update": {"pk": "lead"},
     "leads:contact_create": {"pk": "lead"},
@@ -223,6 +240,7 @@ ARGUMENTS: dict[str, dict[str, str]] = {
     "reports:import_confirm": {"pk": "batch"},
     "reports:import_rejected": {"pk": "batch"},
 }
+YESTERDAY = TODAY - timedelta(days=1)
 FIXED = {"day": TODAY, "key": "visits_by_day"}
 
 # --- The world ------------------------------------------------------------------------------------------------
@@ -304,6 +322,21 @@ def records_of(owner: User, colleague: User, make_lead, car_model, tmp_path) -> 
         showroom=owner.showroom, uploaded_by=owner, source=xlsx(tmp_path / f"in{n}.xlsx"), original_name="in.xlsx"
     )
     register_import.import_path(batch).with_suffix(".rejected.xlsx").write_bytes(b"rejected")
+    # Yesterday's register is signed off (see `world`): a walk-in logged now is a late entry for the manager.
+    arrived_at, left_at = visit_times(owner.showroom, YESTERDAY, "19:40", 20)
+    late_entry = register_services.late_entry_file(
+        showroom=owner.showroom,
+        filed_by=owner,
+        visit_date=YESTERDAY,
+        reason="客户走后才想起登记",
+        kind="walk_in",
+        customer_name="孙先生",
+        no_phone=True,
+        source=source("web"),
+        arrived_at=arrived_at,
+        left_at=left_at,
+        consultant=owner,
+    )
     return {
         "user": owner,
         "visit": Visit.objects.filter(consultant=owner).earliest("pk"),
@@ -317,6 +350,7 @@ def records_of(owner: User, colleague: User, make_lead, car_model, tmp_path) -> 
         "complaint": complaint,
         "export": export,
         "batch": batch,
+        "late_entry": late_entry,
     }
 
 
@@ -352,6 +386,8 @@ def world(db, frozen_clock, make_lead, showroom, other_showroom, settings, tmp_p
         "other_consultant": users["consultant"],
         "foreign_consultant": foreign_colleague,
     }
+    sign_off_day(showroom=showroom, day=YESTERDAY, by=users["manager"])
+    sign_off_day(showroom=other_showroom, day=YESTERDAY, by=users["other_manager"])
     objects = {owner: records_of(users[owner], colleagues[owner], make_lead, car_model, tmp_path) for owner in OWNERS}
     return World(users=users, objects=objects)
 
@@ -508,6 +544,7 @@ ADMIN_MODELS: dict[str, tuple[str, str]] = {
     "delivery.complaint": (SCOPED, "view"),
     "reports.reportsettings": (SCOPED, "view add change"),
     "reports.dailyreport": (SCOPED, "view"),
+    "reports.importsynonym": (SUPERUSER, ""),
 }
 # The admin's pages that belong to no model: (GET, POST) for its staff, then (GET, POST) for the logged-in
 # who are not staff (anonymous: the app's login page).
