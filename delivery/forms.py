@@ -120,10 +120,6 @@ class ContractForm(VersionedFormMixin, forms.ModelForm):
         return {name: self.cleaned_data[name] for name in CONTRACT_FIELDS if name in self.cleaned_data}
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=200)
-
-
 class CardForm(VersionedFormMixin, forms.ModelForm):
     """The customer information card (客户信息卡), in the paper card's sections."""
 

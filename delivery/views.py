@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
 from dealer_crm.core.clock import showroom_date_of, showroom_today
-from dealer_crm.core.forms import add_service_errors
+from dealer_crm.core.forms import ReasonForm, add_service_errors
 from dealer_crm.core.models import InformationSource
 from dealer_crm.core.pagination import CappedPaginator
 from dealer_crm.core.versioning import STALE_MESSAGE, StaleError, form_conflict
@@ -39,7 +39,6 @@ from .forms import (
     ContractForm,
     DeliveryBookingForm,
     MoveToNowForm,
-    ReasonForm,
     VinForm,
 )
 from .models import (

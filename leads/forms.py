@@ -168,10 +168,6 @@ class VisitForm(VersionedFormMixin, forms.ModelForm):
         return fields
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=200)
-
-
 class LateReasonForm(forms.Form):
     """Beside the register form on a signed-off day: why the entry comes after the sign-off (补登)."""
 

@@ -17,7 +17,7 @@ from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 
 from dealer_crm.core.clock import showroom_today
-from dealer_crm.core.forms import add_service_errors
+from dealer_crm.core.forms import ReasonForm, add_service_errors
 from dealer_crm.core.pagination import CappedPaginator
 from dealer_crm.core.phones import mask_phone, normalize_phone
 from dealer_crm.core.signoff import ReopenForm, SignOffForm, reopen_from_request
@@ -26,7 +26,7 @@ from dealer_crm.core.versioning import STALE_MESSAGE, StaleError, form_conflict
 from . import selectors, services
 from .access import get_visit_for, require_register_manager
 from .filters import VisitFilter
-from .forms import SERVICE_TO_FORM_FIELD, LateEntryDecisionForm, LateReasonForm, ReasonForm, VisitForm
+from .forms import SERVICE_TO_FORM_FIELD, LateEntryDecisionForm, LateReasonForm, VisitForm
 from .models import LateEntry, RegisterDay, Visit
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Collection, Iterable
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 def add_service_errors(form: forms.Form, error: ValidationError, field_map: dict[str, str] | None = None) -> None:
@@ -44,3 +45,9 @@ def add_rule_errors(
     errors = check(candidate, unknown=unknown)
     if errors:
         add_service_errors(form, ValidationError(errors), field_map)
+
+
+class ReasonForm(forms.Form):
+    """Why a record is deleted or cancelled: asked, and kept in its history."""
+
+    reason = forms.CharField(label=_("Reason"), max_length=200)
