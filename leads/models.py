@@ -3,7 +3,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -287,6 +287,8 @@ class Channel(models.TextChoices):
     REFERRAL = "referral", _("Referral by a customer")
     EVENT = "event", _("Event")
     REPEAT = "repeat", _("Repeat purchase")
+    # Came in through the DCC desk: a car portal, the automaker's app or site, an inquiry form, the hotline.
+    ONLINE = "online", _("Online lead")
     OTHER = "other", _("Other")
 
 
@@ -318,6 +320,10 @@ class Lead(Versioned):
     last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
     # The "next due" column the reminders read: set by every contact, cleared when the lead closes.
     next_follow_up = models.DateField(_("next follow-up"), null=True, blank=True)
+    # The first-response deadline of an online inquiry nobody has answered yet (DCC): set when the inquiry
+    # arrives, cleared by the first call or message recorded with the customer (contact_record). Like the
+    # follow-up date, it lives on the lead so that recording a contact settles it; the DCC app reads it.
+    response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -357,6 +363,10 @@ class Lead(Versioned):
             ),
             models.Index(fields=["showroom", "status", "grade"], name="lead_status_grade"),
             models.Index(fields=["showroom", "phone"], name="lead_phone"),
+            # The deadline scan and the Today countdown: only unanswered online inquiries carry a deadline.
+            models.Index(
+                fields=["response_due_at"], condition=Q(response_due_at__isnull=False), name="lead_response_due"
+            ),
         ]
 
     def __str__(self):
@@ -438,6 +448,14 @@ class LeadEvent(models.Model):
         EDITED = "edited", _("Details changed")
         # The order fell through (contract cancelled): the lead is open again, not a new customer.
         ORDER_CANCELLED = "order_cancelled", _("Order cancelled")
+        # The DCC desk (online leads): an inquiry arrived for this lead, it was given to a consultant (by
+        # rotation or by hand), its first-response deadline passed, and invitations to visit (邀约到店).
+        ONLINE_INQUIRY = "online_inquiry", _("Online inquiry")
+        ASSIGNED = "assigned", _("Assigned")
+        RESPONSE_OVERDUE = "response_overdue", _("First response overdue")
+        APPOINTMENT_BOOKED = "appointment_booked", _("Appointment booked")
+        APPOINTMENT_ARRIVED = "appointment_arrived", _("Came to the appointment")
+        APPOINTMENT_NO_SHOW = "appointment_no_show", _("Missed the appointment")
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -531,3 +549,63 @@ class OwnershipClash(models.Model):
 
     def __str__(self):
         return f"{self.lead} / {self.met_by}"
+
+
+class AppointmentPurpose(models.TextChoices):
+    VIEWING = "viewing", _("See the car")  # 看车
+    TEST_DRIVE = "test_drive", _("Test drive")  # 试驾
+    NEGOTIATION = "negotiation", _("Negotiation")  # 商谈
+    DELIVERY = "delivery", _("Delivery")  # 交车
+
+
+class Appointment(models.Model):
+    """An invitation to visit (邀约到店) booked during a contact: the customer is expected in a time slot.
+
+    It lives beside the register because the register settles it: logging the customer's visit marks it
+    arrived; a slot that ends (plus the showroom's grace period) with no arrival is a no-show.
+    """
+
+    class State(models.TextChoices):
+        BOOKED = "booked", _("Booked")
+        ARRIVED = "arrived", _("Arrived")
+        NO_SHOW = "no_show", _("No-show")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    showroom = models.ForeignKey(Showroom, on_delete=models.PROTECT, related_name="+")
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="appointments")
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, null=True, blank=True, related_name="appointments")
+    booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    booked_at = models.DateTimeField()
+    purpose = models.CharField(_("purpose"), max_length=20, choices=AppointmentPurpose.choices)
+    starts_at = models.DateTimeField(_("from"))
+    ends_at = models.DateTimeField(_("until"))
+    day = models.DateField()  # showroom-local date of starts_at: reception's "today's appointments"
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.BOOKED)
+    visit = models.OneToOneField(Visit, on_delete=models.PROTECT, null=True, blank=True, related_name="appointment")
+    settled_at = models.DateTimeField(null=True, blank=True)  # when it became arrived, no-show or cancelled
+
+    class Meta:
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="appointment_slot_order"),
+            # Arrived exactly when a register entry is linked; settled exactly when no longer booked.
+            models.CheckConstraint(
+                condition=Q(state="arrived", visit__isnull=False) | (~Q(state="arrived") & Q(visit__isnull=True)),
+                name="appointment_arrived_has_visit",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="booked", settled_at__isnull=True)
+                | (~Q(state="booked") & Q(settled_at__isnull=False)),
+                name="appointment_settled_when_not_booked",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["showroom", "day", "starts_at"], name="appointment_day"),
+            # The no-show scan: booked slots by their end.
+            models.Index(fields=["ends_at"], condition=Q(state="booked"), name="appointment_booked_end"),
+        ]
+
+    def __str__(self):
+        return f"{self.lead} {self.starts_at:%Y-%m-%d %H:%M} ({self.state})"

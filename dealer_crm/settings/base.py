@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "dealer_crm.core",
     "leads",
     "followups",
+    "dcc",
     "delivery",
     "reports",
 ]
