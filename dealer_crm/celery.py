@@ -42,6 +42,9 @@ REQUEUE_EVERY = timedelta(seconds=int(os.environ.get("EXPORT_REQUEUE_SECONDS", "
 # Every periodic job, in one place. All work from the database state, so a missed, late or doubled beat
 # changes nothing; the reminders and digests run often and act only once each showroom's local hour has come.
 app.conf.beat_schedule = {
+    # Every 30 s: lead events relayed to the webhook endpoints, and due deliveries (new or retried) sent. A pump
+    # that missed its slot is dropped, not piled up: the next one finds the same work.
+    "pump-webhooks": {"task": "webhooks.pump", "schedule": 30.0, "options": {"expires": 30}},
     # Every quarter hour: reminders for leads due by each showroom's today (once per lead and due date).
     "generate-reminders": {"task": "followups.generate_reminders", "schedule": crontab(minute="*/15")},
     # Twice an hour, after the reminders: the daily e-mail digests (each claimed once per user and day).

@@ -545,6 +545,8 @@ ADMIN_MODELS: dict[str, tuple[str, str]] = {
     "reports.reportsettings": (SCOPED, "view add change"),
     "reports.dailyreport": (SCOPED, "view"),
     "reports.importsynonym": (SUPERUSER, ""),
+    "webhooks.webhookendpoint": (SUPERUSER, ""),
+    "webhooks.webhookdelivery": (SUPERUSER, ""),
 }
 # The admin's pages that belong to no model: (GET, POST) for its staff, then (GET, POST) for the logged-in
 # who are not staff (anonymous: the app's login page).

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "leads",
     "followups",
     "dcc",
+    "webhooks",
     "delivery",
     "reports",
 ]
@@ -204,6 +205,15 @@ CRM_ROLE_NAMES = {
     "manager": _("Showroom manager"),
     "admin": _("Administrator"),
 }
+
+# --- Outgoing webhooks (webhooks/) -------------------------------------------------------------
+# The relay looks again at this many event ids behind its cursor, for events committed late (see _relay_batch).
+WEBHOOK_RESCAN_EVENTS = env.int("WEBHOOK_RESCAN_EVENTS", default=1000)
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
+# A sender's claim on a delivery; longer than the timeout, so only a dead worker's claim expires.
+WEBHOOK_CLAIM_SECONDS = env.int("WEBHOOK_CLAIM_SECONDS", default=60)
+# 30 s, 1, 2, 4 … minutes, capped at an hour: ten attempts span about four and a half hours.
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=10)
 
 # --- Excel exports and imports (reports/excel*.py) ---------------------------------------------
 # Private folders: customers' personal data, served only through the reports' permission-checked views,
