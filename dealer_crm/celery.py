@@ -52,6 +52,10 @@ app.conf.beat_schedule = {
     # Nightly at 03:10: background Excel exports' files older than EXCEL_KEEP_DAYS are deleted (they hold
     # customers' personal data; the export records stay). Idempotent: a missed night is caught up the next.
     "purge-exports": {"task": "reports.purge_exports", "schedule": crontab(hour=3, minute=10)},
+    # Nightly at 02:40: the day rollups of each showroom's last ROLLUPS_HEAL_DAYS days up to yesterday are recounted
+    # from the raw rows (the services keep them current; this heals drift). Idempotent: a doubled run recounts the
+    # same rows to the same numbers, a missed night is covered by the next one's range.
+    "heal-rollups": {"task": "leads.heal_rollups", "schedule": crontab(hour=2, minute=40)},
     # Every minute: background exports whose worker died (no heartbeat for EXPORT_CLAIM_TTL) or that the broker
     # never took (it was down when they were asked for) are sent again, so a crash or an outage costs minutes,
     # not the broker's visibility timeout. Idempotent: a sent export is claimed by one worker, the rest do nothing.

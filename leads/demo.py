@@ -39,6 +39,7 @@ from leads.models import (
     VisitKind,
     VisitRevision,
 )
+from leads.rollups import rollups_rebuild
 from leads.services import VISIT_FIELDS, revision_value, visit_register
 
 DEMO_SHOWROOM_CODE = "demo"
@@ -439,6 +440,8 @@ class RegisterLoader:
             [RegisterDay(showroom=self.showroom, date=plan.day) for plan in plans if plan.visits],
             ignore_conflicts=True,
         )
+        # Bulk-written entries skipped the services' rollup refresh: recount the loaded days at once.
+        rollups_rebuild(showroom=self.showroom, start=plans[0].day, end=plans[-1].day)
         if self.progress and written % PROGRESS_EVERY:
             self.progress(written, visits)  # the last, partial stretch
         return LoadResult(visits=written, first_day=plans[0].day, last_day=plans[-1].day)

@@ -30,6 +30,7 @@ from .models import (
     Visit,
     VisitKind,
 )
+from .rollups import contact_rollup_refresh
 
 # A register entry without a grade still makes a lead: the lowest open grade until a contact says more.
 DEFAULT_GRADE = "C"
@@ -354,6 +355,7 @@ def contact_record(
         impression=impression,
     )
     _event(lead, kind=LeadEvent.Kind.CONTACT, by=by, at=occurred_at, contact=contact, visit=visit)
+    contact_rollup_refresh(showroom=showroom, day=contact_day, consultant_id=by.pk)
     return contact
 
 
@@ -403,6 +405,7 @@ def contact_record_after_order(*, lead: Lead, by: User, kind: str, occurred_at: 
         grade_after=lead.grade,
     )
     _event(lead, kind=LeadEvent.Kind.CONTACT, by=by, at=occurred_at, contact=contact)
+    contact_rollup_refresh(showroom=lead.showroom, day=contact.contact_date, consultant_id=by.pk)
     return contact
 
 

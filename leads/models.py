@@ -609,3 +609,63 @@ class Appointment(models.Model):
 
     def __str__(self):
         return f"{self.lead} {self.starts_at:%Y-%m-%d %H:%M} ({self.state})"
+
+
+# --- Day rollups: the register's and the contacts' figures per showroom, day and consultant ------------------
+# Summary rows the reports read instead of the raw history; leads.rollups keeps them current (recomputed from the
+# raw rows in the transaction that wrote those) and rebuilds them for a range (the command, the nightly job).
+
+
+class VisitDayRollup(models.Model):
+    """One consultant's live register entries (not deleted) of one showroom-local day, counted."""
+
+    showroom = models.ForeignKey(Showroom, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    consultant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    walk_ins = models.PositiveIntegerField(default=0)
+    calls = models.PositiveIntegerField(default=0)
+    no_phone = models.PositiveIntegerField(default=0)  # entries (walk-ins and calls) that left no phone
+    # Walk-ins by the slot of their local arrival (reports.selectors.TIME_SLOTS; slot 6: any other time).
+    slot_0 = models.PositiveIntegerField(default=0)
+    slot_1 = models.PositiveIntegerField(default=0)
+    slot_2 = models.PositiveIntegerField(default=0)
+    slot_3 = models.PositiveIntegerField(default=0)
+    slot_4 = models.PositiveIntegerField(default=0)
+    slot_5 = models.PositiveIntegerField(default=0)
+    slot_6 = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["showroom", "day", "consultant"], name="visit_rollup_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.showroom_id} {self.day} {self.consultant_id}"
+
+
+class ContactDayRollup(models.Model):
+    """One consultant's contacts of one showroom-local day (contact_date), counted as the daily report does."""
+
+    showroom = models.ForeignKey(Showroom, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    consultant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    contacts = models.PositiveIntegerField(default=0)
+    opened = models.PositiveIntegerField(default=0)  # contacts with no grade before them: a lead opened
+    ordered = models.PositiveIntegerField(default=0)  # contacts that moved a lead to O from another grade
+    kind_phone_call = models.PositiveIntegerField(default=0)
+    kind_showroom_visit = models.PositiveIntegerField(default=0)
+    kind_invitation = models.PositiveIntegerField(default=0)
+    kind_test_drive = models.PositiveIntegerField(default=0)
+    kind_quotation = models.PositiveIntegerField(default=0)
+    kind_order = models.PositiveIntegerField(default=0)
+    kind_delivery = models.PositiveIntegerField(default=0)
+    kind_callback = models.PositiveIntegerField(default=0)
+    kind_message = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["showroom", "day", "consultant"], name="contact_rollup_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.showroom_id} {self.day} {self.consultant_id}"

@@ -17,6 +17,7 @@ from dealer_crm.core.versioning import save_with_version
 
 from .lead_services import lead_attach_visit
 from .models import LateEntry, RegisterDay, RegisterDayEvent, Visit, VisitRevision
+from .rollups import visit_rollup_refresh
 from .selectors import register_day_snapshot
 
 # The fields a register entry's form may set; everything else is bookkeeping.
@@ -152,6 +153,7 @@ def visit_register(*, showroom: Showroom, created_by: User, visit_date: date, **
         changed_at=now,
         changes={field: [None, revision_value(visit, field)] for field in VISIT_FIELDS},
     )
+    visit_rollup_refresh(showroom=showroom, day=visit_date, consultant_id=visit.consultant_id)
     if visit.phone:
         lead_attach_visit(visit=visit)
     return visit
@@ -168,6 +170,7 @@ def visit_update(*, visit: Visit, editor: User, expected_version: int, **fields)
     _refuse_if_signed_off(day)
 
     before = {field: revision_value(visit, field) for field in VISIT_FIELDS}
+    consultant_before = visit.consultant_id
     for field, value in fields.items():
         setattr(visit, field, value)
     now = timezone.now()
@@ -180,6 +183,9 @@ def visit_update(*, visit: Visit, editor: User, expected_version: int, **fields)
         VisitRevision.objects.create(
             visit=visit, action=VisitRevision.Action.UPDATED, changed_by=editor, changed_at=now, changes=changes
         )
+    # An entry moved to another consultant leaves one row and joins another (the day itself never changes).
+    for consultant_id in sorted({consultant_before, visit.consultant_id}):
+        visit_rollup_refresh(showroom=visit.showroom, day=visit.visit_date, consultant_id=consultant_id)
     return visit
 
 
@@ -200,6 +206,7 @@ def visit_delete(*, visit: Visit, by: User, reason: str) -> None:
     VisitRevision.objects.create(
         visit=visit, action=VisitRevision.Action.DELETED, changed_by=by, changed_at=now, reason=reason
     )
+    visit_rollup_refresh(showroom=visit.showroom, day=visit.visit_date, consultant_id=visit.consultant_id)
 
 
 def _require_register_manager(by: User, showroom: Showroom) -> None:
@@ -333,6 +340,7 @@ def late_entry_approve(*, late_entry: LateEntry, by: User, expected_version: int
         changes={field: [None, revision_value(visit, field)] for field in VISIT_FIELDS},
         reason=late_entry.reason,
     )
+    visit_rollup_refresh(showroom=visit.showroom, day=visit.visit_date, consultant_id=visit.consultant_id)
     if visit.phone:
         lead_attach_visit(visit=visit)
     if day.is_signed_off:

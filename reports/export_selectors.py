@@ -20,7 +20,7 @@ from dealer_crm.core.models import Showroom, User
 from leads.models import Contact, ContactKind, Lead, LeadEvent, LeadStatus, LostRequest, Visit
 from leads.selectors import register_as_signed
 
-from .selectors import Column, Figure, Scope, _visits, local_midnight
+from .selectors import Column, Figure, Scope, _visits, contact_rollups, local_midnight, total
 
 CHUNK = 2000  # rows fetched per round trip (a server-side cursor on PostgreSQL)
 
@@ -103,17 +103,16 @@ def consultant_performance(scope: Scope) -> Figure:
         .annotate(visitors=Count("pk"), with_phone=Count("pk", filter=Q(no_phone=False)))
         .order_by()
     }
-    contacts = Contact.objects.filter(showroom=scope.showroom, contact_date__range=(scope.start, scope.end))
-    if scope.consultant is not None:
-        contacts = contacts.filter(consultant=scope.consultant)
+    # The contacts' lines from their day rollups (the daily report's own, see leads.rollups).
+    contacts = contact_rollups(showroom=scope.showroom, start=scope.start, end=scope.end, consultant=scope.consultant)
     activity = {
         row["consultant"]: row
         for row in contacts.values("consultant")
         .annotate(
-            leads=Count("pk", filter=Q(grade_before="")),
-            test_drives=Count("pk", filter=Q(kind=ContactKind.TEST_DRIVE)),
-            orders=Count("pk", filter=Q(grade_after="O") & ~Q(grade_before="O")),
-            deliveries=Count("pk", filter=Q(kind=ContactKind.DELIVERY)),
+            leads=total("opened"),
+            test_drives=total(f"kind_{ContactKind.TEST_DRIVE}"),
+            orders=total("ordered"),
+            deliveries=total(f"kind_{ContactKind.DELIVERY}"),
         )
         .order_by()
     }

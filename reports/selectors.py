@@ -5,6 +5,10 @@ functions, so a number means the same thing wherever it is shown.
 Rules every function here keeps:
 - Figures come from aggregate queries (annotate/aggregate, Count with filters, Extract/Trunc in the showroom's
   time zone): the database counts, Python only lays the counts out (and fills the calendar's empty days).
+- The live register's and the contacts' plain counts are added up from the day rollups (leads.rollups: per
+  showroom, day and consultant, kept current by the services that write the rows), so a year costs 365 rows a
+  consultant, not the year's entries; what follows entries to their leads (orders, the funnel's cohort) and the
+  register as signed (the monthly workbook's month) are counted from the rows themselves.
 - A fixed number of queries per figure, whatever the data: one for most, two for the funnel and for
   the follow-ups missed on a day; the two figures of open leads share one.
 - Scoped: a Scope names the showroom, the period and, for a consultant's own figures, the consultant.
@@ -31,11 +35,12 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
     Window,
 )
-from django.db.models.functions import ExtractDay, ExtractIsoWeekDay, RowNumber, TruncTime
+from django.db.models.functions import Coalesce, ExtractDay, ExtractIsoWeekDay, RowNumber, TruncTime
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS
 from django.utils.functional import Promise
@@ -44,7 +49,20 @@ from django.utils.translation import gettext_lazy as _
 
 from dealer_crm.core.models import Role, Showroom, User
 from dealer_crm.core.signoff import changes_since_sign_off
-from leads.models import OPEN_GRADES, Contact, ContactKind, Lead, LeadEvent, LeadStatus, LostRequest, Visit, VisitKind
+from leads.models import (
+    OPEN_GRADES,
+    Contact,
+    ContactDayRollup,
+    ContactKind,
+    Lead,
+    LeadEvent,
+    LeadStatus,
+    LostRequest,
+    Visit,
+    VisitDayRollup,
+    VisitKind,
+)
+from leads.rollups import OTHER_SLOT, TIME_SLOTS, arrival_slot
 from leads.selectors import register_as_signed
 
 from .models import DEFAULT_CUTOFF, DEFAULT_DELIVERY_OVERDUE_DAYS, DailyReport, ReportSettings
@@ -176,6 +194,43 @@ def _visits(scope: Scope) -> QuerySet[Visit]:
     return visits
 
 
+def _visit_rollups(scope: Scope) -> QuerySet[VisitDayRollup]:
+    """The scope's day rollups of the live register (see leads.rollups)."""
+    rollups = VisitDayRollup.objects.filter(showroom=scope.showroom, day__range=(scope.start, scope.end))
+    if scope.consultant is not None:
+        rollups = rollups.filter(consultant=scope.consultant)
+    return rollups
+
+
+def contact_rollups(*, showroom: Showroom, start: date, end: date, consultant: User | None = None) -> QuerySet:
+    """The day rollups of the contacts of start..end (see leads.rollups), one consultant's with `consultant`."""
+    rollups = ContactDayRollup.objects.filter(showroom=showroom, day__range=(start, end))
+    if consultant is not None:
+        rollups = rollups.filter(consultant=consultant)
+    return rollups
+
+
+def total(*fields: str) -> Coalesce:
+    """The sum of rollup columns over the rows (0 over none)."""
+    expression = F(fields[0])
+    for name in fields[1:]:
+        expression = expression + F(name)
+    return Coalesce(Sum(expression), 0)
+
+
+ROLLUP_KIND_COUNTS = {"walk_ins": total("walk_ins"), "calls": total("calls")}
+
+
+def _kind_counts(scope: Scope, key) -> dict:
+    """Walk-ins and calls per `key(date field)`: from the day rollups for the live register, from the entries
+    themselves for the register as signed (a signed-off day as its manager signed it)."""
+    if scope.as_signed:
+        rows = _visits(scope).annotate(group=key("visit_date")).values("group").annotate(**KIND_COUNTS)
+    else:
+        rows = _visit_rollups(scope).annotate(group=key("day")).values("group").annotate(**ROLLUP_KIND_COUNTS)
+    return {row["group"]: row for row in rows.order_by()}
+
+
 def _with_contact(visits: QuerySet[Visit], scope: Scope) -> QuerySet[Visit]:
     """The entries with their contact as `entry_contact`, and that contact's lead as `ordered_lead` when the
     lead is ordered by now (LEFT JOINs: an entry without a phone has no contact, most leads are not ordered).
@@ -211,10 +266,7 @@ def _kind_rows(labels: list[tuple[object, str]], counts: dict) -> tuple[list, li
 
 def visits_by_day(scope: Scope) -> Figure:
     """Register entries (batches: a family of three is one batch) per date of the period, walk-ins and calls."""
-    counts = {
-        row["visit_date"]: row
-        for row in _visits(scope).values("visit_date").annotate(**KIND_COUNTS).order_by("visit_date")
-    }
+    counts = _kind_counts(scope, F)
     rows, totals = _kind_rows([(day, day.strftime("%m-%d")) for day in scope.days], counts)
     return Figure("visits_by_day", _("Date"), [WALK_INS, CALLS, TOTAL], rows, totals)
 
@@ -222,14 +274,7 @@ def visits_by_day(scope: Scope) -> Figure:
 def visits_by_weekday(scope: Scope) -> Figure:
     """Batches per weekday (Monday first), and the average per day: the period may hold five Saturdays but
     four Mondays, so the average is what compares weekdays fairly."""
-    counts = {
-        row["weekday"]: row
-        for row in _visits(scope)
-        .annotate(weekday=ExtractIsoWeekDay("visit_date"))
-        .values("weekday")
-        .annotate(**KIND_COUNTS)
-        .order_by("weekday")
-    }
+    counts = _kind_counts(scope, ExtractIsoWeekDay)
     rows, totals = _kind_rows([(iso, str(WEEKDAYS[iso - 1])) for iso in range(1, 8)], counts)
     occurrences = {iso: 0 for iso in range(1, 8)}
     for day in scope.days:  # the calendar, not the data
@@ -250,24 +295,12 @@ def visits_by_weekday(scope: Scope) -> Figure:
 
 def visits_by_day_of_month(scope: Scope) -> Figure:
     """Batches per day of the month (1–31) over the period: pay days, month ends, the automaker's campaigns."""
-    counts = {
-        row["day"]: row
-        for row in _visits(scope)
-        .annotate(day=ExtractDay("visit_date"))
-        .values("day")
-        .annotate(**KIND_COUNTS)
-        .order_by("day")
-    }
+    counts = _kind_counts(scope, ExtractDay)
     rows, totals = _kind_rows([(day, str(day)) for day in range(1, 32)], counts)
     return Figure("visits_by_day_of_month", _("Day of month"), [WALK_INS, CALLS, TOTAL], rows, totals)
 
 
 # --- 展厅客流量统计表: walk-ins per time slot and weekday ----------------------------------------------------------
-
-# (first hour, last hour + 1) of each slot of the automaker's form, by the local arrival time.
-TIME_SLOTS = [(8, 10), (10, 12), (12, 14), (14, 16), (16, 18), (18, 20)]
-OTHER_SLOT = len(TIME_SLOTS)
-
 
 # The form's column heads: short enough for seven columns on a phone.
 SHORT_WEEKDAYS = [
@@ -288,24 +321,28 @@ def time_slot_labels() -> list[str]:
 def traffic_by_slot(scope: Scope) -> Figure:
     """Showroom traffic (展厅客流量统计表): walk-in batches by the slot of their local arrival time and the weekday.
     Calls are not showroom traffic and are left out. Arrivals before 08:00 or from 20:00 count as "other"."""
-    # Thresholds on the local time of day, in order: one cheap comparison per branch (an EXTRACT(HOUR …) per
-    # branch cost more than the scan at a month of a big showroom).
-    slot = Case(
-        When(local_time__lt=time(TIME_SLOTS[0][0]), then=Value(OTHER_SLOT)),
-        *[When(local_time__lt=time(end), then=Value(index)) for index, (_start, end) in enumerate(TIME_SLOTS)],
-        default=Value(OTHER_SLOT),
-        output_field=IntegerField(),
-    )
-    counts = {
-        (row["slot"], row["weekday"]): row["n"]
-        for row in _visits(scope)
-        .filter(kind=VisitKind.WALK_IN)
-        .annotate(local_time=TruncTime("arrived_at", tzinfo=scope.showroom.zone))
-        .annotate(slot=slot, weekday=ExtractIsoWeekDay("visit_date"))
-        .values("slot", "weekday")
-        .annotate(n=Count("pk"))
-        .order_by()
-    }
+    if scope.as_signed:
+        counts = {
+            (row["slot"], row["weekday"]): row["n"]
+            for row in _visits(scope)
+            .filter(kind=VisitKind.WALK_IN)
+            .annotate(local_time=TruncTime("arrived_at", tzinfo=scope.showroom.zone))
+            .annotate(slot=arrival_slot(scope.showroom), weekday=ExtractIsoWeekDay("visit_date"))
+            .values("slot", "weekday")
+            .annotate(n=Count("pk"))
+            .order_by()
+        }
+    else:
+        slots = {f"slot_{index}": total(f"slot_{index}") for index in range(OTHER_SLOT + 1)}
+        counts = {
+            (index, row["weekday"]): row[f"slot_{index}"]
+            for row in _visit_rollups(scope)
+            .annotate(weekday=ExtractIsoWeekDay("day"))
+            .values("weekday")
+            .annotate(**slots)
+            .order_by()
+            for index in range(OTHER_SLOT + 1)
+        }
     columns = [Column(f"d{iso}", label) for iso, label in enumerate(SHORT_WEEKDAYS, start=1)] + [TOTAL]
     rows = []
     for index, label in enumerate(time_slot_labels()):
@@ -320,11 +357,17 @@ def traffic_by_slot(scope: Scope) -> Figure:
 
 def no_phone_by_consultant(scope: Scope) -> Figure:
     """Per consultant: batches received, how many left no phone, and that share (留档 is the opposite)."""
+    if scope.as_signed:
+        source, measures = _visits(scope), {"visitors": Count("pk"), "no_phone": Count("pk", filter=Q(no_phone=True))}
+    else:
+        source, measures = (
+            _visit_rollups(scope),
+            {"visitors": total("walk_ins", "calls"), "no_phone": total("no_phone")},
+        )
     rows = []
     for row in (
-        _visits(scope)
-        .values("consultant", *_names("consultant"))
-        .annotate(visitors=Count("pk"), no_phone=Count("pk", filter=Q(no_phone=True)))
+        source.values("consultant", *_names("consultant"))
+        .annotate(**measures)
         .order_by("consultant__last_name", "consultant__first_name", "consultant")
     ):
         rows.append(
@@ -485,7 +528,11 @@ def funnel(scope: Scope) -> Figure:
     - 成交率 (closing rate) = orders / leads;
     - 交车率 (delivery rate) = deliveries / orders.
     """
-    visits = _visits(scope).aggregate(visitors=Count("pk"), with_phone=Count("pk", filter=Q(no_phone=False)))
+    if scope.as_signed:
+        visits = _visits(scope).aggregate(visitors=Count("pk"), with_phone=Count("pk", filter=Q(no_phone=False)))
+    else:
+        visits = _visit_rollups(scope).aggregate(visitors=total("walk_ins", "calls"), no_phone=total("no_phone"))
+        visits["with_phone"] = visits["visitors"] - visits.pop("no_phone")
     opened = _with_contact(_visits(scope), scope).filter(entry_contact__grade_before="").values("entry_contact__lead")
 
     def of_kind(kind: str) -> Count:
@@ -765,37 +812,26 @@ def daily_report_figures(*, showroom: Showroom, day: date, consultant: User | No
     def of(user_id: int) -> DailyFigures:
         return figures.setdefault(user_id, DailyFigures())
 
-    visits = Visit.objects.live().filter(showroom=showroom, visit_date=day)
-    contacts = Contact.objects.filter(showroom=showroom, contact_date=day)
+    scope = Scope(showroom=showroom, start=day, end=day, consultant=consultant)
     start, end = _day_bounds(showroom, day)
     lost = LostRequest.objects.filter(
         lead__showroom=showroom, state=LostRequest.State.APPROVED, decided_at__gte=start, decided_at__lt=end
     )
     if consultant is not None:
-        visits = visits.filter(consultant=consultant)
-        contacts = contacts.filter(consultant=consultant)
         lost = lost.filter(lead__owner=consultant)
 
-    for row in (
-        visits.values("consultant").annotate(**KIND_COUNTS, with_phone=Count("pk", filter=Q(no_phone=False))).order_by()
-    ):
+    # The register's and the contacts' lines are the day's rollup rows: one per consultant (see leads.rollups).
+    for row in _visit_rollups(scope).values("consultant", "walk_ins", "calls", "no_phone"):
         line = of(row["consultant"])
-        line.walk_ins, line.calls, line.with_phone = row["walk_ins"], row["calls"], row["with_phone"]
+        line.walk_ins, line.calls = row["walk_ins"], row["calls"]
         line.visitors = line.walk_ins + line.calls
-    per_kind = {kind: Count("pk", filter=Q(kind=kind)) for kind in ContactKind.values}
-    for row in (
-        contacts.values("consultant")
-        .annotate(
-            total=Count("pk"),
-            opened=Count("pk", filter=Q(grade_before="")),
-            # A contact on a lead already at O (a delivery, a callback) is not another order.
-            ordered=Count("pk", filter=Q(grade_after="O") & ~Q(grade_before="O")),
-            **{f"kind_{kind}": count for kind, count in per_kind.items()},
-        )
-        .order_by()
+        line.with_phone = line.visitors - row["no_phone"]
+    kinds = [f"kind_{kind}" for kind in ContactKind.values]
+    for row in contact_rollups(showroom=showroom, start=day, end=day, consultant=consultant).values(
+        "consultant", "contacts", "opened", "ordered", *kinds
     ):
         line = of(row["consultant"])
-        line.contacts, line.new_leads, line.orders = row["total"], row["opened"], row["ordered"]
+        line.contacts, line.new_leads, line.orders = row["contacts"], row["opened"], row["ordered"]
         line.by_kind = {kind: row[f"kind_{kind}"] for kind in ContactKind.values}
     for row in lost.values("lead__owner").annotate(n=Count("pk")).order_by():
         of(row["lead__owner"]).lost = row["n"]

@@ -229,6 +229,9 @@ EXCEL_EXPORT_QUEUE = env("EXCEL_EXPORT_QUEUE", default="celery")
 EXCEL_PROGRESS_EVERY = env.int("EXCEL_PROGRESS_EVERY", default=1000)
 # Finished background files are deleted after this many days (the export record stays).
 EXCEL_KEEP_DAYS = env.int("EXCEL_KEEP_DAYS", default=7)
+# The nightly rollup job recounts this many days up to yesterday (leads.rollups.rollups_heal): the services keep
+# the rollups current as they write; this heals whatever changed otherwise (SQL by hand, a restored backup).
+ROLLUPS_HEAL_DAYS = env.int("ROLLUPS_HEAL_DAYS", default=7)
 # A background export's claim expires when its worker has not written a heartbeat (with each progress report,
 # every EXCEL_PROGRESS_EVERY rows: well under a second apart) for this long; the beat job then re-queues it.
 EXPORT_CLAIM_TTL = timedelta(seconds=env.int("EXPORT_CLAIM_TTL_SECONDS", default=120))

@@ -1,0 +1,14 @@
+"""Celery tasks of the leads app: thin wrappers around its services."""
+
+from celery import shared_task
+from django.conf import settings
+from django.db import DatabaseError
+
+from .rollups import rollups_heal
+
+RETRY = {"autoretry_for": (DatabaseError,), "retry_backoff": 10, "retry_backoff_max": 300, "max_retries": 5}
+
+
+@shared_task(name="leads.heal_rollups", **RETRY)
+def heal_rollups() -> int:
+    return rollups_heal(days=settings.ROLLUPS_HEAL_DAYS)
