@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from dealer_crm.core.clock import showroom_today
+from dealer_crm.core.db_routing import reads_from_replica
 from dealer_crm.core.models import User
 from leads.access import require_lead_manager
 from leads.models import VisitKind
@@ -146,17 +147,20 @@ def _list_export(request, service, filename: str):
 
 
 @require_GET
+@reads_from_replica
 def register_export(request):
     """The register page's rows as its filters select them (the same query string)."""
     return _list_export(request, export_services.register_list_export, "register")
 
 
 @require_GET
+@reads_from_replica
 def tracker_export(request):
     return _list_export(request, export_services.tracker_list_export, "leads")
 
 
 @require_GET
+@reads_from_replica
 def lost_export(request):
     require_lead_manager(request.user, write=False)  # as the lost-lead page itself
     return _list_export(request, export_services.lost_list_export, "lost_leads")

@@ -26,6 +26,7 @@ from kombu.exceptions import OperationalError
 
 from dealer_crm.celery import broker_connection_at_once
 from dealer_crm.core.clock import showroom_today
+from dealer_crm.core.db_routing import on_replica
 from dealer_crm.core.models import Showroom, User
 from dealer_crm.core.phones import phone_for
 from leads.filters import VisitFilter
@@ -172,10 +173,12 @@ def monthly_spec(record: ExportRecord) -> MonthlyWorkbook:
 
 
 def monthly_export_build(*, record: ExportRecord, target, progress: Callable[[int], None] | None = None) -> int:
-    """Build the record's workbook into `target` (a path or binary file); the rows written over all sheets."""
-    return build_monthly_workbook(
-        monthly_spec(record), target, progress=Progress(report=progress, every=settings.EXCEL_PROGRESS_EVERY)
-    )
+    """Build the record's workbook into `target` (a path or binary file); the rows written over all sheets.
+    Its reads go to the read replica when there is one (the progress heartbeats are writes: the primary)."""
+    with on_replica():
+        return build_monthly_workbook(
+            monthly_spec(record), target, progress=Progress(report=progress, every=settings.EXCEL_PROGRESS_EVERY)
+        )
 
 
 def export_path(record: ExportRecord) -> Path:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dealer_crm.core.clock import showroom_today
+from dealer_crm.core.db_routing import reads_from_replica
 from dealer_crm.core.signoff import reopen_from_request
 from dealer_crm.core.versioning import StaleError, form_conflict
 from leads.selectors import late_entries_visible_to, register_days_for
@@ -236,6 +237,7 @@ def _dashboard_scope(request) -> tuple[PeriodForm, selectors.Scope, date]:
     return form, selectors.scope_for(user, start=start, end=end, consultant=consultant), today
 
 
+@reads_from_replica
 def dashboard(request):
     """The showroom's dashboard for managers (or one consultant's), one's own for a consultant."""
     form, scope, today = _dashboard_scope(request)
@@ -290,6 +292,7 @@ def _cell(value) -> str:
     return "" if value is None else str(value)
 
 
+@reads_from_replica
 def dashboard_csv(request, key):
     """The numbers behind one chart, as CSV (UTF-8 with a byte-order mark, so Excel reads the Chinese)."""
     form, scope, today = _dashboard_scope(request)

@@ -36,6 +36,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         transaction_mode="IMMEDIATE",
         timeout=20,
     )
+# The optional read replica (a streaming standby of the primary): the dashboards, the workbook and the list
+# exports read from it, everything else from the primary (dealer_crm/core/db_routing.py). A short connect
+# timeout: when it does not answer, those pages fall back to the primary rather than wait.
+if DATABASE_REPLICA_URL := env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    DATABASES["replica"].update(
+        CONN_MAX_AGE=DATABASES["default"]["CONN_MAX_AGE"],
+        CONN_HEALTH_CHECKS=True,
+        DISABLE_SERVER_SIDE_CURSORS=DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"],
+        # No transaction per request on the replica: a page that never reads it must not connect to it.
+        ATOMIC_REQUESTS=False,
+        TEST={"MIRROR": "default"},  # tests have one database; a real replica is tested in tests/core
+    )
+    DATABASES["replica"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        **DATABASES["replica"].get("OPTIONS", {}),
+        "connect_timeout": env.int("REPLICA_CONNECT_TIMEOUT", default=2),
+    }
+DATABASE_ROUTERS = ["dealer_crm.core.db_routing.ReplicaRouter"]
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=5)  # how long a browser that wrote reads the primary
+REPLICA_RETRY_SECONDS = 30  # after the replica failed to answer, how long the replica scopes use the primary
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
@@ -65,6 +86,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Read-your-writes with a read replica: a browser that has just written reads the primary for a while.
+    "dealer_crm.core.db_routing.ReplicaPinMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
