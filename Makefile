@@ -45,9 +45,9 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-## bench: the benchmark scripts against PostgreSQL (see benchmarks/README.md)
+## bench: every main page at 100k and 1M register entries of a dealer group, then under load (benchmarks/README.md)
 bench: setup
-	$(BIN)/python benchmarks/register_list.py
+	$(BIN)/python benchmarks/pages.py
 
 ## vendor: rebuild static/vendor/ from the npm registry's packages, versions pinned in the script (needs npm)
 vendor:

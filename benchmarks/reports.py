@@ -162,19 +162,23 @@ def load(visits: int, leads: int, *, seed: int) -> None:
 INTERVAL = "CASE {g} WHEN 'H' THEN 1 WHEN 'A' THEN 3 WHEN 'B' THEN 7 WHEN 'C' THEN 15 END"
 
 
-def load_leads(leads: int) -> str:
-    """The lead tracker the register implies, built in SQL. Not through the lead service (see the module's
-    docstring), so the statements keep its rules themselves: one open lead per phone, a contact per register
-    entry with a phone (the first opens the lead: no grade before), every grade change through a contact and
-    every contact with its history event, a closed lead has no follow-up date, an ordered lead's later
-    contacts stay at O."""
+def load_leads(leads: int, *, showroom=None, manager=None, consultants=None) -> str:
+    """The lead tracker the register implies, built in SQL, for one showroom (the demo's unless given, with its
+    manager deciding the lost requests and its consultants writing the daily reports). Not through the lead
+    service (see the module's docstring), so the statements keep its rules themselves: one open lead per phone,
+    a contact per register entry with a phone (the first opens the lead: no grade before), every grade change
+    through a contact and every contact with its history event, a closed lead has no follow-up date, an ordered
+    lead's later contacts stay at O."""
     from django.db import connection, transaction
 
     from dealer_crm.core.clock import showroom_now
     from dealer_crm.core.models import Showroom, User
     from leads.demo import DEMO_SHOWROOM_CODE
 
-    showroom = Showroom.objects.get(code=DEMO_SHOWROOM_CODE)
+    if showroom is None:
+        showroom = Showroom.objects.get(code=DEMO_SHOWROOM_CODE)
+        manager = User.objects.get(username="demo_manager")
+        consultants = list(User.objects.filter(showroom=showroom, username__startswith="demo_sc"))
     now = showroom_now(showroom)
     params = {
         "s": showroom.pk,
@@ -182,7 +186,8 @@ def load_leads(leads: int) -> str:
         "zone": showroom.time_zone,
         "today": now.date(),
         "now": now,
-        "manager": User.objects.get(username="demo_manager").pk,
+        "manager": manager.pk,
+        "consultants": [consultant.pk for consultant in consultants],
     }
     steps = [
         # 1. Customers: the first `leads` phones in order of first visit keep theirs; every later phone is mapped
@@ -310,18 +315,19 @@ def load_leads(leads: int) -> str:
                  WHERE showroom_id = %(s)s ORDER BY lead_id, occurred_at DESC, id DESC) c
            WHERE l.id = c.lead_id""",
         """UPDATE leads_lead l SET status = 'lost', grade = 'F', next_follow_up = NULL, updated_at = r.decided_at
-           FROM leads_lostrequest r WHERE r.lead_id = l.id AND r.state = 'approved'""",
+           FROM leads_lostrequest r WHERE r.lead_id = l.id AND r.state = 'approved' AND l.showroom_id = %(s)s""",
         # 9. A month of daily reports: submitted at 18:00, signed off up to the day before yesterday.
         """INSERT INTO reports_dailyreport (showroom_id, consultant_id, date, remarks, submitted_at, manager_comment,
-               signed_off_at, signed_off_by_id, created_at, updated_at, version)
+               signed_off_at, signed_off_by_id, created_at, updated_at, version, snapshot)
            SELECT %(s)s, u.id, d::date, '今日正常', (d::date + time '18:00') AT TIME ZONE %(zone)s,
                   CASE WHEN d::date < %(today)s - 1 THEN '好' ELSE '' END,
                   CASE WHEN d::date < %(today)s - 1 THEN (d::date + time '19:00') AT TIME ZONE %(zone)s END,
-                  CASE WHEN d::date < %(today)s - 1 THEN %(manager)s END, now(), now(), 2
+                  CASE WHEN d::date < %(today)s - 1 THEN %(manager)s END, now(), now(), 2, '{}'
            FROM core_user u, generate_series(%(today)s - 30, %(today)s - 1, interval '1 day') AS d
-           WHERE u.showroom_id = %(s)s AND u.username LIKE 'demo_sc%%'""",
+           WHERE u.id = ANY(%(consultants)s)""",
         """INSERT INTO reports_dailyreportevent (report_id, action, by_id, at, text)
-           SELECT id, 'submitted', consultant_id, submitted_at, remarks FROM reports_dailyreport""",
+           SELECT id, 'submitted', consultant_id, submitted_at, remarks FROM reports_dailyreport
+           WHERE showroom_id = %(s)s""",
     ]
     with transaction.atomic(), connection.cursor() as cursor:
         for statement in steps:
@@ -329,8 +335,10 @@ def load_leads(leads: int) -> str:
         cursor.execute(
             """SELECT (SELECT count(*) FROM leads_lead WHERE showroom_id = %(s)s),
                       (SELECT count(*) FROM leads_contact WHERE showroom_id = %(s)s),
-                      (SELECT count(*) FROM leads_leadevent),
-                      (SELECT count(*) FROM leads_lostrequest)""",
+                      (SELECT count(*) FROM leads_leadevent e JOIN leads_lead l ON l.id = e.lead_id
+                       WHERE l.showroom_id = %(s)s),
+                      (SELECT count(*) FROM leads_lostrequest r JOIN leads_lead l ON l.id = r.lead_id
+                       WHERE l.showroom_id = %(s)s)""",
             params,
         )
         lead_rows, contacts, events, lost = cursor.fetchone()
