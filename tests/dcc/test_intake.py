@@ -138,3 +138,14 @@ def test_a_platform_time_needs_a_real_zone(frozen_clock, lead_source, manager):
         with pytest.raises(ValidationError) as refused:
             receive(lead_source, platform_received_at=moment)
         assert set(refused.value.message_dict) == {"platform_received_at"}
+
+
+def test_a_new_lead_costs_a_fixed_number_of_queries(
+    frozen_clock, lead_source, manager, on_duty, other_consultant, django_assert_num_queries
+):
+    """Whatever the showroom's size: replay check, model and district look-ups, the open-lead lock, the deadline,
+    the manager, the rotation (lock, shifts, turns, load, turn), the lead, its model, three events, the inquiry,
+    and the savepoints around them."""
+    receive(lead_source, platform_lead_id="warm-up", phone="13700000001")  # the DCC settings row is made
+    with django_assert_num_queries(26):
+        receive(lead_source)
