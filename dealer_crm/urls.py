@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from dcc.api import api_urls
 from dealer_crm.core import views as core_views
 
 urlpatterns = [
@@ -19,4 +20,6 @@ urlpatterns = [
     path("", include("followups.urls")),
     path("delivery/", include("delivery.urls")),
     path("reports/", include("reports.urls")),
+    path("dcc/", include("dcc.urls")),
+    path("api/v1/", api_urls()),
 ]

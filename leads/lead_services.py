@@ -154,21 +154,61 @@ def _attach_visit(visit: Visit) -> Lead:
         _contact_from_visit(previous, visit, kind, grade or DEFAULT_GRADE, opens_lead=True)
         return previous
 
-    lead = Lead.objects.create(
+    # The visit's contact below sets the real grade, so creation is a contact too.
+    lead = lead_create(
         showroom=visit.showroom,
         phone=visit.phone,
         customer_name=visit.customer_name,
-        gender=visit.gender,
-        district=visit.district,
         owner=visit.consultant,
         channel=Channel.REPEAT if previous else (Channel.CALL if visit.kind == VisitKind.CALL else Channel.WALK_IN),
-        grade=DEFAULT_GRADE,  # the visit's contact below sets the real grade, so creation is a contact too
+        by=visit.consultant,
+        at=visit.left_at,
+        gender=visit.gender,
+        district=visit.district,
+        car_model_id=visit.car_model_id,
+        visit=visit,
     )
-    if visit.car_model_id:
-        lead.car_models.add(visit.car_model_id)
-    _event(lead, kind=LeadEvent.Kind.CREATED, by=visit.consultant, at=visit.left_at, visit=visit)
     _contact_from_visit(lead, visit, kind, grade or DEFAULT_GRADE, opens_lead=True)
     return lead
+
+
+def lead_create(
+    *,
+    showroom: Showroom,
+    phone: str,
+    customer_name: str,
+    owner: User,
+    channel: str,
+    by: User,
+    at: datetime,
+    gender: str = "",
+    district=None,
+    car_model_id: int | None = None,
+    response_due_at: datetime | None = None,
+    visit: Visit | None = None,
+) -> Lead:
+    """A new open lead at DEFAULT_GRADE (what a customer is until a contact says more), with its CREATED event.
+    The register's entries and the DCC desk's online inquiries both open leads through here."""
+    lead = Lead.objects.create(
+        showroom=showroom,
+        phone=phone,
+        customer_name=customer_name,
+        gender=gender,
+        district=district,
+        owner=owner,
+        channel=channel,
+        grade=DEFAULT_GRADE,
+        response_due_at=response_due_at,
+    )
+    if car_model_id:
+        lead.car_models.add(car_model_id)
+    _event(lead, kind=LeadEvent.Kind.CREATED, by=by, at=at, visit=visit)
+    return lead
+
+
+def lead_event_record(*, lead: Lead, kind: str, by: User, at: datetime | None = None, **extra) -> LeadEvent:
+    """One line of the lead's history written by another app (the DCC desk's inquiries and assignments)."""
+    return _event(lead, kind=kind, by=by, at=at, **extra)
 
 
 def _contact_from_visit(lead: Lead, visit: Visit, kind: str, grade: str, *, opens_lead: bool = False) -> Contact:

@@ -52,6 +52,7 @@ ADMIN_LOGIN = "admin-login"  # redirect to the admin's login page (not staff)
 DENIED = "403"
 MISSING = "404"
 NOT_ALLOWED = "405"
+UNAUTHENTICATED = "401"  # the intake API without a lead source's token
 
 # How the object's owner stands to the requesting user.
 OWN, SHOWROOM, FOREIGN = "own", "showroom", "foreign"
@@ -201,6 +202,25 @@ ACCESS: dict[str, Access] = {
     "reports:import_preview": Access(get=by_role(DENIED, WHOLE_SHOWROOM, group=DENIED), post=MANAGER_ONLY_ACTION),
     "reports:import_confirm": Access(get=POST_ONLY, post=MANAGER_ONLY_ACTION),
     "reports:import_rejected": Access(get=by_role(DENIED, WHOLE_SHOWROOM, group=DENIED), post=NO_POST),
+    # DCC: the clerk's intake page (dcc.add_onlinelead: managers and administrators)
+    "dcc:online_lead_create": Access(get=MANAGERS, post=MANAGERS_POST),
+    "dcc:online_lead_upload_adf": Access(get=POST_ONLY, post=MANAGERS_POST),
+    # The intake API: a lead source's bearer token is its login; a session is not (401 whoever is logged in).
+    # ninja's root: only there to resolve the API's base path; a 404 for everyone
+    "dcc_api:api-root": Access(
+        get=by_role(MISSING, MISSING, anonymous=MISSING), post=by_role(MISSING, MISSING, MISSING, DENIED, MISSING)
+    ),
+    "dcc_api:openapi-json": Access(
+        get=by_role(OK, OK, anonymous=OK), post=by_role(NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED, DENIED, NOT_ALLOWED)
+    ),
+    "dcc_api:leads_receive": Access(
+        get=by_role(NOT_ALLOWED, NOT_ALLOWED, anonymous=NOT_ALLOWED),
+        post=by_role(UNAUTHENTICATED, UNAUTHENTICATED, UNAUTHENTICATED, DENIED, UNAUTHENTICATED),
+    ),
+    "dcc_api:leads_receive_adf": Access(
+        get=by_role(NOT_ALLOWED, NOT_ALLOWED, anonymous=NOT_ALLOWED),
+        post=by_role(UNAUTHENTICATED, UNAUTHENTICATED, UNAUTHENTICATED, DENIED, UNAUTHENTICATED),
+    ),
 }
 
 # Which object fills the URL's arguments ("pk" means a different thing on every URL).
@@ -547,6 +567,8 @@ ADMIN_MODELS: dict[str, tuple[str, str]] = {
     "reports.importsynonym": (SUPERUSER, ""),
     "webhooks.webhookendpoint": (SUPERUSER, ""),
     "webhooks.webhookdelivery": (SUPERUSER, ""),
+    "dcc.leadsource": (SCOPED, "view add change"),
+    "dcc.sourcetoken": (SCOPED, "view add change"),  # "change": the revoke action; a token's fields are read-only
 }
 # The admin's pages that belong to no model: (GET, POST) for its staff, then (GET, POST) for the logged-in
 # who are not staff (anonymous: the app's login page).

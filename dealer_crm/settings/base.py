@@ -60,6 +60,12 @@ REPLICA_RETRY_SECONDS = 30  # after the replica failed to answer, how long the r
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
+# The cache holds the intake API's rate-limit counters: in Redis when there is one, so that every gunicorn worker
+# counts in the same window; the embedded default keeps them in each process's memory.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -263,3 +269,10 @@ EXPORT_CLAIM_TTL = timedelta(seconds=env.int("EXPORT_CLAIM_TTL_SECONDS", default
 EXPORT_MAX_ATTEMPTS = env.int("EXPORT_MAX_ATTEMPTS", default=3)
 # The largest register file an upload may be.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+
+# --- DCC intake API (dcc/api.py) ---------------------------------------------------------------
+# Requests per token per fixed window ("120/minute", "10/second", "5000/hour"); over it: 429 with Retry-After.
+DCC_RATE_LIMIT = env("DCC_RATE_LIMIT", default="120/minute")
+# The largest request body the intake API accepts (JSON or ADF/XML) and the largest ADF file uploaded; over it:
+# 413, before the parser sees a byte of it.
+DCC_MAX_BODY_BYTES = env.int("DCC_MAX_BODY_BYTES", default=64 * 1024)
