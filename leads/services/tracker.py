@@ -16,7 +16,7 @@ from dealer_crm.core.clock import showroom_date_of, showroom_today
 from dealer_crm.core.models import CarModel, Showroom, User
 from dealer_crm.core.versioning import save_with_version
 
-from .models import (
+from ..models import (
     OPEN_GRADES,
     Channel,
     Contact,

@@ -45,9 +45,9 @@ from django.utils.translation import gettext_lazy as _
 from dealer_crm.core.models import Role, Showroom, User
 from dealer_crm.core.signoff import changes_since_sign_off
 from leads.models import OPEN_GRADES, Contact, ContactKind, Lead, LeadEvent, LeadStatus, LostRequest, Visit, VisitKind
-from leads.selectors import register_as_signed
+from leads.selectors.register import register_as_signed
 
-from .models import DEFAULT_CUTOFF, DEFAULT_DELIVERY_OVERDUE_DAYS, DailyReport, ReportSettings
+from ..models import DEFAULT_CUTOFF, DEFAULT_DELIVERY_OVERDUE_DAYS, DailyReport, ReportSettings
 
 # The longest period a dashboard covers: a year (and a day, for a leap year), so a page's work stays bounded.
 MAX_PERIOD_DAYS = 366
@@ -61,7 +61,7 @@ INTEGRITY_LIMIT = 100  # rows listed per integrity check; the page says when the
 class Scope:
     """What a figure covers: one showroom, the dates start..end (inclusive, showroom-local) and, for a
     consultant's own figures, one consultant. `as_signed`: signed-off days' register entries as signed (the
-    monthly workbook; see leads.selectors.register_as_signed), otherwise the live register (the dashboards)."""
+    monthly workbook; see leads.selectors.register.register_as_signed), otherwise the live register (the dashboards)."""
 
     showroom: Showroom
     start: date
