@@ -1,10 +1,6 @@
-from django.urls import path, register_converter
-
-from dealer_crm.core.converters import IsoDateConverter
+from django.urls import path
 
 from .views import register, tracker
-
-register_converter(IsoDateConverter, "isodate")
 
 app_name = "leads"
 urlpatterns = [

@@ -1,13 +1,7 @@
-from django.urls import path, register_converter
-from django.urls.converters import get_converters
-
-from dealer_crm.core.converters import IsoDateConverter
+from django.urls import path
 
 from . import views
 from .excel import views as excel_views
-
-if "isodate" not in get_converters():  # leads.urls registers it too; whichever loads first
-    register_converter(IsoDateConverter, "isodate")
 
 app_name = "reports"
 urlpatterns = [
