@@ -205,7 +205,7 @@ CRM_ROLE_NAMES = {
     "admin": _("Administrator"),
 }
 
-# --- Excel exports and imports (reports/excel*.py) ---------------------------------------------
+# --- Excel exports and imports (reports/excel/) ------------------------------------------------
 # Private folders: customers' personal data, served only through the reports' permission-checked views,
 # never as static or media files.
 EXPORTS_DIR = Path(env("EXPORTS_DIR", default=str(VAR_DIR / "exports")))
