@@ -251,8 +251,8 @@ def seed(consultants: int) -> dict:
     """A showroom whose reminder hour has always come and its consultants, each with six leads: two due from
     the start, two that the load contacts, two that fall due half-way (as at a day's turn)."""
     from dealer_crm.core.clock import showroom_today
-    from leads import services
     from leads.models import Lead
+    from leads.services import register as services
     from tests.factories import ShowroomFactory, UserFactory, source
 
     showroom = ShowroomFactory(code="chaos", name="混沌展厅", reminder_hour=0)
@@ -448,7 +448,7 @@ def check(world: dict, figures: dict) -> list[str]:
     from followups.models import Reminder, ReminderRun
     from followups.tasks import generate_reminders
     from leads.models import Contact, Lead, Visit
-    from reports import export_services
+    from reports.excel import export_services
     from reports.models import ExportRecord
 
     failures = []

@@ -198,7 +198,7 @@ def child(args) -> int:
     manager = User.objects.get(username="demo_manager")
     month = date.fromisoformat(args.month)
     # Everything imported and connected before the clock starts: the baseline a worker process has anyway.
-    from reports import export_services
+    from reports.excel import export_services
     from reports.models import ExportRecord
 
     User.objects.get(pk=manager.pk).has_perm("leads.view_all_phones")
@@ -241,7 +241,7 @@ def floor_rows(showroom, month: date) -> list[tuple]:
     from django.utils import translation
 
     from leads.models import Gender, VisitKind
-    from reports.export_selectors import month_register, person_name, register_export_rows
+    from reports.excel.export_selectors import month_register, person_name, register_export_rows
 
     last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
     zone = showroom.zone

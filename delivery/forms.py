@@ -14,7 +14,7 @@ from dealer_crm.core.forms import add_rule_errors
 from dealer_crm.core.models import CarModel, District, User
 from dealer_crm.core.versioning import VersionedFormMixin
 from dealer_crm.core.widgets import DatePicker, TimePicker
-from leads.lead_forms import section_heading
+from leads.forms.tracker import section_heading
 from leads.models import Lead
 
 from .models import CHECKLIST_ITEMS, Contract, CustomerCard, Delivery, PaymentMethod, Priority

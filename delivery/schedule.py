@@ -10,7 +10,6 @@ from datetime import date, timedelta
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-UNITS = {"d": "days", "w": "weeks", "m": "months"}
 _OFFSET = re.compile(r"(\d{1,3})([dwm])")
 
 

@@ -19,9 +19,9 @@ from dealer_crm.core.clock import showroom_date_of, showroom_today
 from dealer_crm.core.models import Showroom, User
 from dealer_crm.core.phones import normalize_phone
 from dealer_crm.core.versioning import StaleError, save_with_version
-from leads.lead_selectors import can_edit_lead
-from leads.lead_services import contact_record, contact_record_after_order, lead_reopen_after_cancellation
 from leads.models import ContactKind, Lead, LeadStatus
+from leads.selectors.tracker import can_edit_lead
+from leads.services.tracker import contact_record, contact_record_after_order, lead_reopen_after_cancellation
 
 from .models import (
     CHECKLIST_ITEMS,

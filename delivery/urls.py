@@ -1,13 +1,6 @@
-from django.urls import path, register_converter
-from django.urls.converters import get_converters
-
-from dealer_crm.core.converters import IsoDateConverter
+from django.urls import path
 
 from . import views
-
-# leads.urls registers it too; registering a name twice is deprecated (and an error from Django 6).
-if "isodate" not in get_converters():
-    register_converter(IsoDateConverter, "isodate")
 
 app_name = "delivery"
 urlpatterns = [

@@ -45,10 +45,6 @@ def due_leads_for(user: User, *, today: date) -> QuerySet[Lead]:
     )
 
 
-def due_count_for(user: User, *, today: date) -> int:
-    return due_leads_filter(user, today=today).count()
-
-
 class CountOf(Subquery):
     """(SELECT COUNT(*) FROM (<query>)): a count as a column, so several counts share one SELECT."""
 

@@ -52,10 +52,6 @@ def register_section(section: TodaySection) -> None:
     _sections[section.key] = section
 
 
-def unregister_section(key: str) -> None:
-    _sections.pop(key, None)
-
-
 def registered_sections() -> list[TodaySection]:
     return sorted(_sections.values(), key=lambda section: (section.order, section.key))
 

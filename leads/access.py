@@ -5,9 +5,9 @@ from django.http import Http404
 
 from dealer_crm.core.models import User
 
-from .lead_selectors import can_edit_lead, leads_visible_to
 from .models import Lead, Visit
-from .selectors import can_edit_visit, visits_visible_to
+from .selectors.register import can_edit_visit, visits_visible_to
+from .selectors.tracker import can_edit_lead, leads_visible_to
 
 
 def get_visit_for(user: User, pk: int, *, write: bool = False) -> Visit:

@@ -24,7 +24,6 @@ from django.db import reset_queries
 from django.db.models import Max
 
 from dealer_crm.core.models import CarModel, District, InformationSource, Role, Showroom, User
-from leads.lead_services import contact_record, lead_attach_visit, lead_decide_lost, lead_request_lost
 from leads.models import (
     OPEN_GRADES,
     ContactKind,
@@ -40,7 +39,8 @@ from leads.models import (
     VisitRevision,
 )
 from leads.rollups import rollups_rebuild
-from leads.services import VISIT_FIELDS, revision_value, visit_register
+from leads.services.register import VISIT_FIELDS, revision_value, visit_register
+from leads.services.tracker import contact_record, lead_attach_visit, lead_decide_lost, lead_request_lost
 
 DEMO_SHOWROOM_CODE = "demo"
 DEMO_SHOWROOM_NAME = "演示展厅"

@@ -133,7 +133,7 @@ class Visit(Versioned):
             models.Index(fields=["showroom", "source", "-visit_date"], name="visit_source_date"),
             models.Index(fields=["showroom", "car_model", "-visit_date"], name="visit_model_date"),
             models.Index(fields=["showroom", "no_phone", "-visit_date"], name="visit_no_phone_date"),
-            # The reports' dashboards (reports.selectors): every figure of a period's entries is an index-only
+            # The reports' dashboards (reports.analytics.selectors): every figure of a period's entries is an index-only
             # scan of this narrow index instead of the wide rows (at 1M entries: a month's batches per day
             # 72 → 14 ms, per weekday 70 → 25 ms; see benchmarks/README.md).
             models.Index(
@@ -350,7 +350,7 @@ class Lead(Versioned):
         ]
         indexes = [
             # The tracker and the reminders: open leads of a showroom (or an owner) by due date, in the tracker's
-            # whole order (lead_selectors.tracker_rows), so a page is read off the index without a sort.
+            # whole order (selectors.tracker.tracker_rows), so a page is read off the index without a sort.
             models.Index(
                 fields=["showroom", "owner", "next_follow_up", "-grade", "id"],
                 condition=Q(status="open"),
@@ -473,8 +473,8 @@ class LeadEvent(models.Model):
         ordering = ["at", "id"]
         indexes = [
             models.Index(fields=["lead", "at"], name="lead_event_time"),
-            # "Leads touched since a day began" (reports.selectors.missed_follow_ups, the daily review): at 1.5M
-            # events a sequential scan of all of them, 80 ms twice per page; with this, under 1 ms.
+            # "Leads touched since a day began" (reports.analytics.selectors.missed_follow_ups, the daily review): at
+            # 1.5M events a sequential scan of all of them, 80 ms twice per page; with this, under 1 ms.
             models.Index(fields=["at"], name="lead_event_at"),
         ]
 
@@ -625,7 +625,7 @@ class VisitDayRollup(models.Model):
     walk_ins = models.PositiveIntegerField(default=0)
     calls = models.PositiveIntegerField(default=0)
     no_phone = models.PositiveIntegerField(default=0)  # entries (walk-ins and calls) that left no phone
-    # Walk-ins by the slot of their local arrival (reports.selectors.TIME_SLOTS; slot 6: any other time).
+    # Walk-ins by the slot of their local arrival (reports.analytics.selectors.TIME_SLOTS; slot 6: any other time).
     slot_0 = models.PositiveIntegerField(default=0)
     slot_1 = models.PositiveIntegerField(default=0)
     slot_2 = models.PositiveIntegerField(default=0)

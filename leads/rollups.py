@@ -24,7 +24,7 @@ from dealer_crm.core.models import Showroom
 from .models import Contact, ContactDayRollup, ContactKind, Visit, VisitDayRollup, VisitKind
 
 # (first hour, last hour + 1) of each slot of the automaker's traffic form, by the local arrival time; arrivals
-# before the first slot or from the last slot's end fall in the "other" slot (reports.selectors.traffic_by_slot).
+# before the first slot or from the last slot's end fall in the "other" slot (analytics.selectors.traffic_by_slot).
 TIME_SLOTS = [(8, 10), (10, 12), (12, 14), (14, 16), (16, 18), (18, 20)]
 OTHER_SLOT = len(TIME_SLOTS)
 KEY = ["showroom", "day", "consultant"]

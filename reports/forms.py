@@ -9,7 +9,7 @@ from dealer_crm.core.models import User
 from dealer_crm.core.versioning import VersionedFormMixin
 from dealer_crm.core.widgets import DatePicker
 
-from .selectors import MAX_PERIOD_DAYS
+from .analytics.selectors import MAX_PERIOD_DAYS
 
 
 class PeriodForm(forms.Form):
@@ -67,4 +67,3 @@ class CommentForm(VersionedFormMixin, forms.Form):
     comment = forms.CharField(
         label=_("Manager's instructions"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
-

@@ -112,7 +112,7 @@ class DailyReportEvent(models.Model):
         return f"{self.report} {self.action}"
 
 
-# --- Excel exports and imports (issue 7: reports/excel.py, workbook.py, export_services.py, register_import.py) ---
+# --- Excel exports and imports (issue 7: dealer_crm/core/excel.py, reports/excel/) ---
 
 
 class ExportRecord(models.Model):
@@ -281,7 +281,7 @@ class ImportSynonym(models.Model):
     """A way legacy registers write a reference value, and the name or code it stands for: 亲友 → 亲友介绍,
     网上 → 网络, 电 → 来电. Global reference data, edited by superusers in the admin; the importer matches a
     cell by exact name or code first, then by these, and only then offers a close match for the user to confirm
-    (reports.register_import.Vocabulary)."""
+    (reports.excel.register_import.Vocabulary)."""
 
     class Column(models.TextChoices):
         KIND = "kind", _("Walk-in or call")
@@ -309,7 +309,7 @@ class ImportSynonym(models.Model):
         return f"{self.synonym} → {self.meaning}"
 
     def clean(self):
-        from .register_import import synonym_meaning_error  # the importer knows what each column's values are
+        from .excel.register_import import synonym_meaning_error  # the importer knows what each column's values are
 
         self.synonym, self.meaning = self.synonym.strip(), self.meaning.strip()
         error = synonym_meaning_error(column=self.column, meaning=self.meaning)

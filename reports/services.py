@@ -14,7 +14,7 @@ from dealer_crm.core.models import User
 from dealer_crm.core.signoff import record_reopen, record_sign_off
 from dealer_crm.core.versioning import save_with_version
 
-from . import selectors
+from .analytics import selectors
 from .models import DailyReport, DailyReportEvent
 
 

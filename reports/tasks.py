@@ -12,7 +12,7 @@ What a crash does to each (the worker killed at any point, the task redelivered 
 from celery import shared_task
 from django.db import DatabaseError
 
-from . import export_services
+from .excel import export_services
 
 # Bounded retries for a database that is briefly away; a failed build itself is recorded on the export and
 # not retried (the user sees the failure and can ask again).

@@ -19,11 +19,12 @@ from dealer_crm.core.clock import showroom_today
 from dealer_crm.core.db_routing import reads_from_replica
 from dealer_crm.core.signoff import reopen_from_request
 from dealer_crm.core.versioning import StaleError, form_conflict
-from leads.selectors import late_entries_visible_to, register_days_for
+from leads.selectors.register import late_entries_visible_to, register_days_for
 
-from . import selectors, services
+from . import services
 from .access import get_consultant_for, require_report_reviewer, require_showroom
-from .charts import CHARTS, chart_config, heat_cells, table_rows
+from .analytics import selectors
+from .analytics.charts import CHARTS, chart_config, heat_cells, table_rows
 from .forms import CommentForm, PeriodForm, RemarksForm, recent_period, this_month
 from .models import DailyReport, DailyReportEvent
 

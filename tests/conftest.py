@@ -4,8 +4,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from leads import services
 from leads.models import Lead
+from leads.services import register as services
 from tests.factories import ShowroomFactory, UserFactory, source, visit_times
 
 # The suite's clock: a Saturday afternoon in the showroom (Asia/Shanghai). Tests that depend on "now" use it.

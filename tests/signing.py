@@ -1,8 +1,8 @@
 """Sign-offs as a manager makes them from the page they are looking at: with the record's current version."""
 
 from dealer_crm.core.models import Showroom, User
-from leads import services as register_services
 from leads.models import RegisterDay
+from leads.services import register as register_services
 from reports import services as report_services
 from reports.models import DailyReport
 

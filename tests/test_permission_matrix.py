@@ -25,11 +25,11 @@ from openpyxl import Workbook
 from dealer_crm.core.models import Role, User
 from delivery import services as delivery_services
 from delivery.models import Callback, CustomerCard, DeliverySettings
-from leads import lead_services
-from leads import services as register_services
 from leads.models import LostReason, Visit
-from reports import register_import
-from reports.export_services import export_record_start
+from leads.services import register as register_services
+from leads.services import tracker as lead_services
+from reports.excel import register_import
+from reports.excel.export_services import export_record_start
 from reports.models import DailyReport, ExportRecord, ReportSettings
 from tests.conftest import TODAY
 from tests.delivery.conftest import ALL_REQUIRED, VIN, contract_fields, next_slot

@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 
 from dealer_crm.core.models import CarModel, District, Role, User
 from dealer_crm.core.phones import normalize_phone
-from leads.lead_services import lead_create, lead_event_record
 from leads.models import Channel, Lead, LeadEvent, LeadStatus
+from leads.services.tracker import lead_create, lead_event_record
 
 from ..models import LeadSource, OnlineLead, RotationTurn
 from .deadlines import first_response_due

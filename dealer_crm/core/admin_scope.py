@@ -48,7 +48,7 @@ def sees_every_showroom(user) -> bool:
 
 
 def sees_full_phones(user) -> bool:
-    """As in the app (leads.selectors.can_see_phone): managers and administrators see every number in full."""
+    """As in the app (leads.selectors.register.can_see_phone): managers and administrators see every number in full."""
     return user.has_perm("leads.view_all_phones")
 
 

@@ -10,6 +10,7 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
+        from . import converters  # noqa: F401 (registers <isodate:...> for every urls.py)
         from .sessions import session_start_idle_clock
 
         user_logged_in.connect(

@@ -244,7 +244,7 @@ WEBHOOK_CLAIM_SECONDS = env.int("WEBHOOK_CLAIM_SECONDS", default=60)
 # 30 s, 1, 2, 4 … minutes, capped at an hour: ten attempts span about four and a half hours.
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=10)
 
-# --- Excel exports and imports (reports/excel*.py) ---------------------------------------------
+# --- Excel exports and imports (reports/excel/) ------------------------------------------------
 # Private folders: customers' personal data, served only through the reports' permission-checked views,
 # never as static or media files.
 EXPORTS_DIR = Path(env("EXPORTS_DIR", default=str(VAR_DIR / "exports")))

@@ -1,5 +1,5 @@
 // Draws the dashboard's charts with the vendored Chart.js. Each <canvas data-chart="ID"> reads its data from
-// the <script type="application/json" id="ID"> the page renders with json_script (see reports/charts.py):
+// the <script type="application/json" id="ID"> the page renders with json_script (see reports/analytics/charts.py):
 // {labels, datasets: [{label, data, color, line}], stacked, horizontal, percent}.
 (function () {
   "use strict";

@@ -6,8 +6,8 @@ from django.urls import reverse
 
 from dealer_crm.core.models import Role
 from dealer_crm.core.selectors import showrooms_visible_to
-from leads import lead_services
 from leads.models import Lead
+from leads.services import tracker as lead_services
 from tests.factories import DealerGroupFactory, ShowroomFactory, UserFactory
 
 PHONE = "13912345678"

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from delivery.forms import ContractForm
-from leads.filters import VisitFilter
+from leads.filters.register import VisitFilter
 from tests.conftest import TODAY
 
 

@@ -20,7 +20,7 @@ from django.urls import reverse
 
 from dealer_crm.core import db_routing
 from dealer_crm.core.db_routing import REPLICA, on_replica
-from leads import services
+from leads.services import register as services
 from reports.models import ExportRecord
 from tests.conftest import CURRENT_TIME, TODAY
 from tests.factories import ShowroomFactory, UserFactory, source, visit_times

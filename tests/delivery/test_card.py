@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from delivery import services
 from delivery.models import CardRevision, CustomerCard
-from leads.lead_services import lead_update_details
+from leads.services.tracker import lead_update_details
 from tests.conftest import TODAY
 from tests.delivery.conftest import next_phone
 from tests.factories import DistrictFactory, UserFactory, source

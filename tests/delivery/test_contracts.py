@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from delivery import services
 from delivery.models import Contract, CustomerCard, Delivery
-from leads.lead_services import contact_record, lead_decide_lost, lead_request_lost
 from leads.models import Contact, LeadEvent, LeadStatus
+from leads.services.tracker import contact_record, lead_decide_lost, lead_request_lost
 from tests.conftest import CURRENT_TIME, TODAY
 from tests.delivery.conftest import contract_fields, next_slot
 from tests.factories import CarModelFactory, ShowroomFactory, UserFactory

@@ -20,7 +20,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from leads import services
+from leads.services import register as services
 from tests.factories import source
 
 try:

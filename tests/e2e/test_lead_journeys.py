@@ -17,8 +17,8 @@ from datetime import timedelta
 import pytest
 from django.utils import translation
 
-from leads import lead_services
 from leads.models import Contact, Lead, LeadStatus, LostReason, LostRequest
+from leads.services import tracker as lead_services
 
 from .conftest import DESKTOP, PHONE, expect, follow_nav_link, log_in
 

@@ -25,7 +25,7 @@ pytestmark = [
 ]
 
 REGISTER = re.compile(r"/register/$")
-LOCKED = "This day is signed off; its entries are locked."  # leads/views.py, VisitUpdateView
+LOCKED = "This day is signed off; its entries are locked."  # leads/views/register.py, VisitUpdateView
 
 
 def zh(message: str, **values) -> str:

@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import translation
 
-from leads import services
-from leads.lead_services import contact_record
 from leads.models import Lead
+from leads.services import register as services
+from leads.services.tracker import contact_record
 from reports.models import DailyReport
 from tests.factories import CarModelFactory, DistrictFactory, source
 

@@ -7,8 +7,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from leads.lead_services import contact_record
 from leads.models import Lead
+from leads.services.tracker import contact_record
 
 _phones = count(1)
 

@@ -4,7 +4,7 @@ import pytest
 
 from followups.selectors import ReminderState, reminders_with_state
 from followups.services import reminders_generate
-from leads.lead_services import lead_decide_lost, lead_request_lost
+from leads.services.tracker import lead_decide_lost, lead_request_lost
 from tests.conftest import TODAY
 
 pytestmark = pytest.mark.django_db

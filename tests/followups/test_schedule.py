@@ -13,8 +13,8 @@ from dealer_crm.core.clock import showroom_today
 from followups.models import Reminder, ReminderRun
 from followups.selectors import due_leads_for
 from followups.services import reminders_generate
-from leads.lead_services import lead_decide_lost, lead_request_lost
 from leads.models import Lead, LeadStatus
+from leads.services.tracker import lead_decide_lost, lead_request_lost
 from tests.conftest import CURRENT_TIME, TODAY
 from tests.factories import UserFactory
 from tests.followups.conftest import local, next_phone

@@ -23,8 +23,8 @@ from django.db import connection
 from dealer_crm.core.clock import showroom_date_of, showroom_today
 from followups.models import Reminder, ReminderRun
 from followups.tasks import generate_reminders
-from leads import services
 from leads.models import Lead
+from leads.services import register as services
 from tests.factories import ShowroomFactory, UserFactory, source
 from tests.followups.conftest import next_phone
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import translation
 
-from leads.lead_services import grade_suggest
+from leads.services.tracker import grade_suggest
 from tests.conftest import TODAY
 
 ALL = {"has_need": True, "has_decision_power": True, "has_purchasing_power": True}

@@ -5,9 +5,9 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from leads.lead_selectors import GradeStatusRow, monthly_grade_status
-from leads.lead_services import clash_resolve, contact_record, lead_decide_lost, lead_reassign, lead_request_lost
 from leads.models import Lead, OwnershipClash
+from leads.selectors.tracker import GradeStatusRow, monthly_grade_status
+from leads.services.tracker import clash_resolve, contact_record, lead_decide_lost, lead_reassign, lead_request_lost
 from tests.conftest import SHANGHAI
 
 OCTOBER, NOVEMBER, DECEMBER = date(2026, 10, 1), date(2026, 11, 1), date(2026, 12, 1)

@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dealer_crm.core.versioning import STALE_MESSAGE, StaleError
-from leads import selectors, services
 from leads.models import LateEntry, Lead, RegisterDay, RegisterDayEvent, Visit
+from leads.selectors import register as selectors
+from leads.services import register as services
 from tests.conftest import CURRENT_TIME, TODAY
 from tests.factories import visit_times
 from tests.i18n import zh

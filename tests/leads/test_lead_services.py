@@ -8,8 +8,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from dealer_crm.core.versioning import StaleError
-from leads.lead_selectors import open_clashes, pending_lost_requests
-from leads.lead_services import (
+from leads.models import OPEN_GRADES, Contact, Lead, LeadEvent, LostRequest, OwnershipClash, Visit
+from leads.selectors.tracker import open_clashes, pending_lost_requests
+from leads.services.tracker import (
     clash_resolve,
     contact_record,
     lead_decide_lost,
@@ -17,7 +18,6 @@ from leads.lead_services import (
     lead_request_lost,
     lead_update_details,
 )
-from leads.models import OPEN_GRADES, Contact, Lead, LeadEvent, LostRequest, OwnershipClash, Visit
 from tests.conftest import CURRENT_TIME, SHANGHAI, TODAY
 from tests.factories import UserFactory
 

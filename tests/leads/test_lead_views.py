@@ -10,8 +10,8 @@ from django.conf import settings
 from django.urls import reverse
 
 from dealer_crm.core.versioning import STALE_MESSAGE
-from leads.lead_services import contact_record, lead_reassign, lead_request_lost, lead_update_details
 from leads.models import Contact, Lead, LeadEvent, LostRequest, OwnershipClash
+from leads.services.tracker import contact_record, lead_reassign, lead_request_lost, lead_update_details
 from tests.conftest import CURRENT_TIME, TODAY
 from tests.factories import CarModelFactory, UserFactory
 from tests.i18n import shown
@@ -214,7 +214,7 @@ VIEWS = [
 def test_every_lead_url_is_in_the_matrix():
     from leads import urls
 
-    lead_views = {p.name for p in urls.urlpatterns if p.callback.__module__ == "leads.lead_views"}
+    lead_views = {p.name for p in urls.urlpatterns if p.callback.__module__ == "leads.views.tracker"}
     assert lead_views == {name for name, *_ in VIEWS}
 
 

@@ -5,8 +5,8 @@ from datetime import date, datetime
 
 import pytest
 
-from leads.lead_selectors import lost_analysis
-from leads.lead_services import lead_decide_lost, lead_request_lost, lead_update_details
+from leads.selectors.tracker import lost_analysis
+from leads.services.tracker import lead_decide_lost, lead_request_lost, lead_update_details
 from tests.conftest import SHANGHAI
 from tests.factories import UserFactory
 

@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from leads import services
+from leads.services import register as services
 from tests.conftest import TODAY
 
 

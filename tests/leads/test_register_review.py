@@ -10,8 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from leads import services
 from leads.models import RegisterDay, RegisterDayEvent, Visit
+from leads.services import register as services
 from tests.conftest import CURRENT_TIME, TODAY
 from tests.factories import visit_times
 from tests.i18n import zh

@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from leads import services
 from leads.models import Visit, VisitRevision
+from leads.services import register as services
 from tests.conftest import CURRENT_TIME, TODAY
 from tests.factories import DistrictFactory, UserFactory, source, visit_times
 

@@ -15,8 +15,8 @@ from dealer_crm.core.phones import MOBILE
 from delivery.models import Callback, Complaint, Contract, CustomerCard, Delivery
 from leads.demo import DEMO_PASSWORD, DEMO_SHOWROOM_CODE
 from leads.models import Contact, Lead, LostRequest, OwnershipClash, RegisterDay, Visit, VisitRevision
-from reports import selectors
-from reports.charts import CHARTS
+from reports.analytics import selectors
+from reports.analytics.charts import CHARTS
 from reports.forms import recent_period
 from reports.models import DailyReport
 from tests.conftest import CURRENT_TIME, SHANGHAI, TODAY

@@ -4,7 +4,7 @@ leads, and the pending lost requests are looked up per shown row."""
 import pytest
 from django.db import connection
 
-from leads.lead_selectors import leads_visible_to, tracker_rows
+from leads.selectors.tracker import leads_visible_to, tracker_rows
 from tests.conftest import TODAY
 from tests.leads.test_lead_views import make_leads
 

@@ -5,8 +5,8 @@ from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from leads import services
 from leads.models import Visit, VisitRevision
+from leads.services import register as services
 from tests.conftest import CURRENT_TIME
 from tests.i18n import zh
 

@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from dealer_crm.core.versioning import STALE_MESSAGE as KIT_STALE_MESSAGE
 from dealer_crm.core.versioning import StaleError
-from leads import services
 from leads.models import Visit, VisitRevision
+from leads.services import register as services
 from tests.conftest import CURRENT_TIME
 from tests.i18n import shown, zh
 from tests.leads.form_data import edit_form_data

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from leads import services
+from leads.services import register as services
 from tests.conftest import TODAY
 from tests.factories import source
 from tests.signing import sign_off_day

@@ -38,10 +38,10 @@ from datetime import date, datetime
 import pytest
 from django.test import Client
 
-from leads.lead_services import contact_record, lead_decide_lost, lead_request_lost
 from leads.models import Contact, Lead, LostRequest, Visit
 from leads.rollups import contact_rollup_refresh
-from leads.services import visit_delete
+from leads.services.register import visit_delete
+from leads.services.tracker import contact_record, lead_decide_lost, lead_request_lost
 from tests.conftest import CURRENT_TIME, SHANGHAI
 from tests.factories import CarModelFactory, DistrictFactory, UserFactory, source
 

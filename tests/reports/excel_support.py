@@ -6,7 +6,7 @@ from datetime import date, datetime
 from django.utils import translation
 from openpyxl import load_workbook
 
-from reports.workbook import MonthlyWorkbook, Progress, build_monthly_workbook
+from reports.excel.workbook import MonthlyWorkbook, Progress, build_monthly_workbook
 
 
 def open_xlsx(data) -> object:

@@ -13,7 +13,7 @@ from django.urls import reverse
 from dealer_crm.celery import app
 from followups.services import reminders_generate
 from leads.models import Visit
-from reports import export_services
+from reports.excel import export_services
 from reports.models import ExportRecord
 from tests.leads.form_data import create_form_data
 from tests.redis_server import RedisServer

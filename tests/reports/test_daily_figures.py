@@ -4,7 +4,7 @@ decisions of the hand-made month in conftest.py; every number worked out below."
 import pytest
 
 from leads.models import ContactKind
-from reports.selectors import DailyFigures, daily_report_contacts, daily_report_figures, missed_follow_ups
+from reports.analytics.selectors import DailyFigures, daily_report_contacts, daily_report_figures, missed_follow_ups
 from tests.reports.conftest import nov
 
 
@@ -127,7 +127,7 @@ def test_one_consultants_figures_alone(world, django_assert_num_queries):
 
 
 def test_missed_follow_ups_of_a_reassigned_lead_count_for_whom_owned_it_at_the_end_of_the_day(world):
-    from leads.lead_services import lead_reassign
+    from leads.services.tracker import lead_reassign
 
     lead = world.leads["L6"]
     lead_reassign(leads=[lead], to=world.li, by=world.manager)  # today at 15:30

@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from dealer_crm.core.versioning import STALE_MESSAGE
 from reports import services
+from reports.analytics.selectors import daily_report_status
 from reports.models import DailyReport, DailyReportEvent, ReportSettings
-from reports.selectors import daily_report_status
 from tests.conftest import CURRENT_TIME, TODAY
 from tests.i18n import shown, zh
 from tests.reports.conftest import at, nov

@@ -192,7 +192,7 @@ def test_the_review_runs_the_same_queries_however_many_consultants(world, reques
 
 
 def test_a_card_lists_the_first_contacts_and_the_report_all_of_them(world, boss, monkeypatch):
-    from reports import selectors
+    from reports.analytics import selectors
 
     monkeypatch.setattr(selectors, "REVIEW_CONTACTS", 1)
     report_of = reverse("reports:daily_report_of", kwargs={"day": TODAY, "consultant_pk": world.zhang.pk})

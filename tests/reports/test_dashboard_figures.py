@@ -4,8 +4,8 @@ showroom's entry are out; V1–V9 are in: 8 walk-ins and 1 call (V4)."""
 
 import pytest
 
-from reports import selectors
-from reports.selectors import Scope
+from reports.analytics import selectors
+from reports.analytics.selectors import Scope
 from tests.conftest import TODAY
 from tests.reports.conftest import nov
 

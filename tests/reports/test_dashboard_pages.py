@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from reports import selectors
+from reports.analytics import selectors
 from tests.reports.conftest import nov
 
 DASHBOARD_URL = reverse("reports:dashboard")

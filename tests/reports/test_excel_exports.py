@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from leads.selectors import visit_phone_for
-from reports import export_services
+from leads.selectors.register import visit_phone_for
+from reports.excel import export_services
 from reports.models import ExportRecord
 from tests.factories import UserFactory
 from tests.reports.conftest import nov

@@ -8,10 +8,10 @@ import pytest
 from django.utils import translation
 
 from dealer_crm.core.models import CarModel
-from leads.lead_selectors import monthly_grade_status
-from reports import selectors
-from reports.export_selectors import consultant_performance
-from reports.workbook import REGISTER_COLUMNS, Progress
+from leads.selectors.tracker import monthly_grade_status
+from reports.analytics import selectors
+from reports.excel.export_selectors import consultant_performance
+from reports.excel.workbook import REGISTER_COLUMNS, Progress
 from tests.reports.conftest import nov
 
 from .excel_support import build, data_rows, header, values, zh_excel

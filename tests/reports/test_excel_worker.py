@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 
 from dealer_crm.core.clock import showroom_today
-from leads import services
-from reports import export_services
+from leads.services import register as services
+from reports.excel import export_services
 from reports.models import ExportRecord
 from tests.factories import ShowroomFactory, UserFactory, source
 from tests.followups.test_worker import database_url, queue, start_worker, wait_for  # noqa: F401 - fixtures

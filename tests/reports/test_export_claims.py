@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from reports import export_services
+from reports.excel import export_services
 from reports.models import ExportRecord
 from tests.conftest import CURRENT_TIME
 

@@ -15,7 +15,7 @@ import psycopg2
 import pytest
 from django.db import connection
 
-from reports import export_services
+from reports.excel import export_services
 from reports.models import ExportRecord
 from reports.tasks import requeue_exports
 from tests.followups.test_worker import database_url, queue, start_worker, wait_for  # noqa: F401 - fixtures

@@ -15,8 +15,8 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from leads.models import Lead, Visit
-from leads.services import VISIT_FIELDS
-from reports import register_import
+from leads.services.register import VISIT_FIELDS
+from reports.excel import register_import
 from reports.models import ExportRecord, ImportBatch, ImportedRow, ImportSynonym
 from tests.conftest import SHANGHAI
 from tests.factories import DistrictFactory, ShowroomFactory, UserFactory

@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from leads.lead_services import contact_record
 from leads.models import Contact, Lead, LeadEvent, Visit
-from reports import selectors
+from leads.services.tracker import contact_record
+from reports.analytics import selectors
 from reports.models import ReportSettings
 from tests.conftest import CURRENT_TIME, TODAY
 from tests.factories import visit_times

@@ -10,12 +10,12 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
-from leads import services
-from leads.lead_services import contact_record
 from leads.models import ContactDayRollup, ContactKind, Lead, Visit, VisitDayRollup
 from leads.rollups import TIME_SLOTS, rollups_heal
-from reports import selectors
-from reports.export_selectors import consultant_performance
+from leads.services import register as services
+from leads.services.tracker import contact_record
+from reports.analytics import selectors
+from reports.excel.export_selectors import consultant_performance
 from tests.conftest import TODAY
 from tests.factories import ShowroomFactory, UserFactory, visit_times
 

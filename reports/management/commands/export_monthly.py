@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from dealer_crm.core.models import Showroom, User
-from reports import export_services
+from reports.excel import export_services
 from reports.models import ExportRecord
 
 

@@ -1,6 +1,6 @@
 """`manage.py import_register FILE... --showroom CODE`: import legacy Excel registers, years of files at once.
 
-Each file goes through the same parse, match, check and import as the upload page (reports.register_import):
+Each file goes through the same parse, match, check and import as the upload page (reports.excel.register_import):
 every row through the register's service, duplicates skipped, so running the command twice over the same files
 imports nothing the second time. Per file it prints what becomes of each column, every value that matches nothing
 (with a close match to confirm through `--map-<column> TEXT=VALUE`), the rows refused and why, and the counts:
@@ -20,7 +20,7 @@ from django.utils import translation
 
 from dealer_crm.core.models import Showroom
 from leads.models import VisitKind
-from reports import register_import
+from reports.excel import register_import
 from reports.models import ExportRecord
 
 MAPPED_COLUMNS = {  # option -> reference column

@@ -38,7 +38,7 @@ from leads.demo import (
     simulate_follow_ups,
 )
 from leads.models import RegisterDay, Visit
-from leads.services import register_day_sign_off
+from leads.services.register import register_day_sign_off
 from reports.services import daily_report_sign_off, daily_report_submit
 
 REPORT_REMARKS = [

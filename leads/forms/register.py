@@ -12,8 +12,8 @@ from dealer_crm.core.models import CarModel, District, InformationSource, User
 from dealer_crm.core.versioning import VersionedFormMixin
 from dealer_crm.core.widgets import DatePicker, TimePicker
 
-from .models import Grade, Visit
-from .services import VISIT_FIELDS, visit_check
+from ..models import Grade, Visit
+from ..services.register import VISIT_FIELDS, visit_check
 
 # The service speaks in model fields; the form asks for a date and two times. Errors map back.
 SERVICE_TO_FORM_FIELD = {"arrived_at": "arrival_time", "left_at": "departure_time"}

@@ -16,7 +16,7 @@ from dealer_crm.core.clock import showroom_date_of, showroom_today
 from dealer_crm.core.models import CarModel, Showroom, User
 from dealer_crm.core.versioning import save_with_version
 
-from .models import (
+from ..models import (
     OPEN_GRADES,
     Channel,
     Contact,
@@ -30,7 +30,7 @@ from .models import (
     Visit,
     VisitKind,
 )
-from .rollups import contact_rollup_refresh
+from ..rollups import contact_rollup_refresh
 
 # A register entry without a grade still makes a lead: the lowest open grade until a contact says more.
 DEFAULT_GRADE = "C"

@@ -23,11 +23,12 @@ from dealer_crm.core.phones import mask_phone, normalize_phone
 from dealer_crm.core.signoff import ReopenForm, SignOffForm, reopen_from_request
 from dealer_crm.core.versioning import STALE_MESSAGE, StaleError, form_conflict
 
-from . import selectors, services
-from .access import get_visit_for, require_register_manager
-from .filters import VisitFilter
-from .forms import SERVICE_TO_FORM_FIELD, LateEntryDecisionForm, LateReasonForm, VisitForm
-from .models import LateEntry, RegisterDay, Visit
+from ..access import get_visit_for, require_register_manager
+from ..filters.register import VisitFilter
+from ..forms.register import SERVICE_TO_FORM_FIELD, LateEntryDecisionForm, LateReasonForm, VisitForm
+from ..models import LateEntry, RegisterDay, Visit
+from ..selectors import register as selectors
+from ..services import register as services
 
 
 class VisitListView(LoginRequiredMixin, FilterView):

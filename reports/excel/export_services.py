@@ -27,16 +27,17 @@ from kombu.exceptions import OperationalError
 from dealer_crm.celery import broker_connection_at_once
 from dealer_crm.core.clock import showroom_today
 from dealer_crm.core.db_routing import on_replica
+from dealer_crm.core.excel import DATE, INT, TEXT, Sheet, new_workbook
 from dealer_crm.core.models import Showroom, User
 from dealer_crm.core.phones import phone_for
-from leads.filters import VisitFilter
-from leads.lead_filters import LeadFilter
-from leads.lead_forms import PeriodForm as LostPeriodForm
-from leads.lead_selectors import leads_visible_to, lost_analysis, tracker_rows
+from leads.filters.register import VisitFilter
+from leads.filters.tracker import LeadFilter
+from leads.forms.tracker import PeriodForm as LostPeriodForm
 from leads.models import Channel
-from leads.selectors import register_rows, visits_visible_to
+from leads.selectors.register import register_rows, visits_visible_to
+from leads.selectors.tracker import leads_visible_to, lost_analysis, tracker_rows
 
-from .excel import DATE, INT, TEXT, Sheet, new_workbook
+from ..models import ExportRecord
 from .export_selectors import (
     CHUNK,
     Month,
@@ -46,7 +47,6 @@ from .export_selectors import (
     register_export_rows,
     tracker_list_models,
 )
-from .models import ExportRecord
 from .workbook import (
     C,
     MonthlyWorkbook,
@@ -293,7 +293,7 @@ def monthly_export_run(*, record_id: int) -> ExportRecord | None:
 def export_enqueue(*, record_id: int) -> bool:
     """Hand a background export's task to the broker; False, leaving the record pending for the beat job, when
     the broker cannot be reached. No retries here: the page that asked answers at once, the beat job retries."""
-    from .tasks import build_monthly_export
+    from ..tasks import build_monthly_export
 
     try:
         with broker_connection_at_once(timeout=1) as connection:
@@ -413,7 +413,7 @@ def exports_purge(*, now=None) -> int:
 
 def register_list_export(*, user: User, params: QueryDict, target) -> ExportRecord:
     """The register page's entries as its filters select them (same FilterSet, same scoped selector, same
-    order), with other consultants' phones masked as the page masks them (leads.selectors.visit_phone_for)."""
+    order), with other consultants' phones masked as the page masks them (leads.selectors.register.visit_phone_for)."""
     today = showroom_today(user.showroom)
     filterset = VisitFilter(params, queryset=register_rows(visits_visible_to(user)), user=user, today=today)
     visits = filterset.qs
@@ -449,7 +449,7 @@ TRACKER_LIST_COLUMNS = [
 
 
 def tracker_list_export(*, user: User, params: QueryDict, target) -> ExportRecord:
-    """The tracker page's open leads as its filters select them, overdue first (lead_selectors.tracker_rows on
+    """The tracker page's open leads as its filters select them, overdue first (leads.selectors.tracker.tracker_rows on
     the user's scope: a consultant's own leads, a manager's showroom)."""
     showroom = user.showroom
     today = showroom_today(showroom)

@@ -6,7 +6,7 @@ from dealer_crm.core.filters import name_or_phone_search
 from dealer_crm.core.models import CarModel, InformationSource, User
 from dealer_crm.core.widgets import DatePicker
 
-from .models import Grade, Visit, VisitKind
+from ..models import Grade, Visit, VisitKind
 
 
 class VisitFilter(django_filters.FilterSet):

@@ -10,7 +10,7 @@ from dealer_crm.core.models import Showroom, User
 from dealer_crm.core.phones import mask_phone
 from dealer_crm.core.signoff import changes_since_sign_off
 
-from .models import LateEntry, RegisterDay, Visit, VisitRevision
+from ..models import LateEntry, RegisterDay, Visit, VisitRevision
 
 SHORT_SUMMARY_CHARS = 10
 IMPLAUSIBLE_VISIT_MINUTES = 4 * 60

@@ -1,4 +1,4 @@
-"""The intent-lead tracker's pages (意向客户进度管控表). Rules live in lead_services and lead_selectors; views
+"""The intent-lead tracker's pages (意向客户进度管控表). Rules live in services.tracker and selectors.tracker; views
 fetch through the access helpers, call the services and put the services' errors next to the fields."""
 
 import json
@@ -23,9 +23,9 @@ from dealer_crm.core.forms import add_service_errors
 from dealer_crm.core.pagination import CappedPaginator
 from dealer_crm.core.versioning import StaleError, form_conflict
 
-from .access import get_lead_for, require_lead_manager
-from .lead_filters import LeadFilter
-from .lead_forms import (
+from ..access import get_lead_for, require_lead_manager
+from ..filters.tracker import LeadFilter
+from ..forms.tracker import (
     CONTACT_SERVICE_TO_FORM_FIELD,
     ContactForm,
     GradeInputsForm,
@@ -37,7 +37,8 @@ from .lead_forms import (
     ReassignAllForm,
     ReassignForm,
 )
-from .lead_selectors import (
+from ..models import OPEN_GRADES, Channel, Lead, LeadEvent, LeadStatus, LostReason, LostRequest
+from ..selectors.tracker import (
     can_edit_lead,
     lead_timeline,
     leads_visible_to,
@@ -47,7 +48,7 @@ from .lead_selectors import (
     pending_lost_requests,
     tracker_rows,
 )
-from .lead_services import (
+from ..services.tracker import (
     clash_resolve,
     contact_record,
     grade_suggest,
@@ -56,7 +57,6 @@ from .lead_services import (
     lead_request_lost,
     lead_update_details,
 )
-from .models import OPEN_GRADES, Channel, Lead, LeadEvent, LeadStatus, LostReason, LostRequest
 
 
 def _stale_lead(form, lead: Lead) -> None:

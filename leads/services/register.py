@@ -15,10 +15,10 @@ from dealer_crm.core.phones import normalize_phone
 from dealer_crm.core.signoff import record_reopen, record_sign_off
 from dealer_crm.core.versioning import save_with_version
 
-from .lead_services import lead_attach_visit
-from .models import LateEntry, RegisterDay, RegisterDayEvent, Visit, VisitRevision
-from .rollups import visit_rollup_refresh
-from .selectors import register_day_snapshot
+from ..models import LateEntry, RegisterDay, RegisterDayEvent, Visit, VisitRevision
+from ..rollups import visit_rollup_refresh
+from ..selectors.register import register_day_snapshot
+from ..services.tracker import lead_attach_visit
 
 # The fields a register entry's form may set; everything else is bookkeeping.
 VISIT_FIELDS = (
@@ -134,7 +134,7 @@ def visit_register(*, showroom: Showroom, created_by: User, visit_date: date, **
     1. Normalise the phone and check every rule, all at once (ValidationError keyed by field).
     2. Lock the day's register row, refuse a signed-off day, take the next running number.
     3. Save the entry and its first history line.
-    4. A customer who left a phone number feeds the lead tracker (see lead_services.lead_attach_visit).
+    4. A customer who left a phone number feeds the lead tracker (see services.tracker.lead_attach_visit).
     """
     visit = Visit(showroom=showroom, visit_date=visit_date, created_by=created_by, **fields)
     now = timezone.now()

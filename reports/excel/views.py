@@ -27,10 +27,10 @@ from dealer_crm.core.models import User
 from leads.access import require_lead_manager
 from leads.models import VisitKind
 
+from ..access import require_showroom
+from ..models import ExportRecord, ImportBatch
 from . import export_services, register_import
-from .access import require_showroom
-from .excel_forms import ImportUploadForm, MonthlyExportForm
-from .models import ExportRecord, ImportBatch
+from .forms import ImportUploadForm, MonthlyExportForm
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

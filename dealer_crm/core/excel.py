@@ -293,8 +293,3 @@ def local_time(moment: datetime | None, zone) -> time | None:
 def share(part: int | None, whole: int | None) -> float | None:
     """A fraction for a PERCENT cell; None (an empty cell) when there is nothing to divide by."""
     return part / whole if whole else None
-
-
-def from_percent(value: float | None) -> float | None:
-    """The reports' per-cent figures (25.3) as the fraction a PERCENT cell holds (0.253)."""
-    return None if value is None else value / 100

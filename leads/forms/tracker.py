@@ -1,4 +1,4 @@
-"""Forms of the intent-lead tracker. They only collect input; the rules are in lead_services."""
+"""Forms of the intent-lead tracker. They only collect input; the rules are in leads.services.tracker."""
 
 from datetime import date, datetime
 
@@ -17,8 +17,8 @@ from dealer_crm.core.models import CarModel, District, Role, User
 from dealer_crm.core.versioning import VersionedFormMixin
 from dealer_crm.core.widgets import DatePicker, TimePicker
 
-from .lead_services import H_SIGNALS, LEAD_DETAIL_FIELDS, contact_check, grade_suggest
-from .models import VISIT_GRADES, Contact, ContactKind, Grade, Lead, LostReason, LostRequest
+from ..models import VISIT_GRADES, Contact, ContactKind, Grade, Lead, LostReason, LostRequest
+from ..services.tracker import H_SIGNALS, LEAD_DETAIL_FIELDS, contact_check, grade_suggest
 
 # The service speaks of the moment of the contact; the form asks for a date and a time.
 CONTACT_SERVICE_TO_FORM_FIELD = {"occurred_at": "contact_time"}

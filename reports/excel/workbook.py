@@ -1,8 +1,8 @@
 """The monthly Excel workbook (月度报表): one showroom and month (or one consultant's share of it), one sheet per
 paper form, built in openpyxl's write-only mode.
 
-Every figure comes from the selectors the pages use (reports.selectors, leads.lead_selectors), so a number in the
-workbook is the number on the dashboard, the daily review and the grade-status page; the long sheets (register,
+Every figure comes from the selectors the pages use (reports.analytics.selectors, leads.selectors.tracker), so a number
+in the workbook is the number on the dashboard, the daily review and the grade-status page; the long sheets (register,
 tracker, contacts) stream their rows from the database in chunks. Headers are in the requester's language.
 
 Sheets, in order: cover; visitor register; lead tracker; daily sales reports; the daily reports' contacts; monthly
@@ -24,14 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext, pgettext_lazy
 
 from dealer_crm.core.clock import showroom_today
-from dealer_crm.core.models import Showroom, User
-from dealer_crm.core.phones import phone_for
-from leads.lead_selectors import lost_analysis, monthly_grade_status
-from leads.models import OPEN_GRADES, Channel, ContactKind, Gender, LeadStatus, LostReason, VisitKind
-from leads.selectors import visit_phone_for
-
-from . import selectors
-from .excel import (
+from dealer_crm.core.excel import (
     DATE,
     DATETIME,
     FORMATS,
@@ -46,6 +39,14 @@ from .excel import (
     new_workbook,
     to_naive_local,
 )
+from dealer_crm.core.models import Showroom, User
+from dealer_crm.core.phones import phone_for
+from leads.models import OPEN_GRADES, Channel, ContactKind, Gender, LeadStatus, LostReason, VisitKind
+from leads.selectors.register import visit_phone_for
+from leads.selectors.tracker import lost_analysis, monthly_grade_status
+
+from ..analytics import selectors
+from ..models import DailyReport
 from .export_selectors import (
     CHUNK,
     Month,
@@ -61,7 +62,6 @@ from .export_selectors import (
     tracker_month_models,
     tracker_month_rows,
 )
-from .models import DailyReport
 
 
 def C(key: str, header, kind: str = TEXT, width: float = 12, total=None) -> Col:  # noqa: N802
@@ -121,8 +121,8 @@ class MonthlyWorkbook:
 
 
 class PhoneRow:
-    """The two attributes leads.selectors.visit_phone_for reads, so the masking rule is applied to a values() row
-    without building a model instance per row."""
+    """The two attributes leads.selectors.register.visit_phone_for reads, so the masking rule is applied to a values()
+    row without building a model instance per row."""
 
     __slots__ = ("consultant_id", "phone")
 
@@ -531,7 +531,7 @@ def lost_analysis_sheet(workbook, spec: MonthlyWorkbook, progress: Progress) -> 
 
 
 def write_lost_analysis(workbook, analysis: dict[str, list[dict]], progress: Progress) -> int:
-    """leads.lead_selectors.lost_analysis's groupings as stacked tables (reason, competitor brand, consultant,
+    """leads.selectors.tracker.lost_analysis's groupings as stacked tables (reason, competitor brand, consultant,
     channel), each with its count, its share of the grouping and a totals row. Several tables on one sheet: the
     autofilter (one per sheet) is left off here; the "Lost leads" sheet is the filterable list."""
     sheet = Sheet(workbook, pgettext("excel", "Lost-lead analysis"), autofilter=False)

@@ -9,7 +9,7 @@ from dealer_crm.core.filters import name_or_phone_search
 from dealer_crm.core.models import CarModel, User
 from dealer_crm.core.widgets import DatePicker
 
-from .models import OPEN_GRADES, Channel, Grade, Lead
+from ..models import OPEN_GRADES, Channel, Grade, Lead
 
 YES_NO = [("", "---------"), ("true", _("Yes")), ("false", _("No"))]
 

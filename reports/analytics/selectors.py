@@ -63,9 +63,9 @@ from leads.models import (
     VisitKind,
 )
 from leads.rollups import OTHER_SLOT, TIME_SLOTS, arrival_slot
-from leads.selectors import register_as_signed
+from leads.selectors.register import register_as_signed
 
-from .models import DEFAULT_CUTOFF, DEFAULT_DELIVERY_OVERDUE_DAYS, DailyReport, ReportSettings
+from ..models import DEFAULT_CUTOFF, DEFAULT_DELIVERY_OVERDUE_DAYS, DailyReport, ReportSettings
 
 # The longest period a dashboard covers: a year (and a day, for a leap year), so a page's work stays bounded.
 MAX_PERIOD_DAYS = 366
@@ -79,7 +79,7 @@ INTEGRITY_LIMIT = 100  # rows listed per integrity check; the page says when the
 class Scope:
     """What a figure covers: one showroom, the dates start..end (inclusive, showroom-local) and, for a
     consultant's own figures, one consultant. `as_signed`: signed-off days' register entries as signed (the
-    monthly workbook; see leads.selectors.register_as_signed), otherwise the live register (the dashboards)."""
+    monthly workbook; see leads.selectors.register.register_as_signed), otherwise the live register (the dashboards)."""
 
     showroom: Showroom
     start: date

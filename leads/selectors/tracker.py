@@ -9,7 +9,7 @@ from django.db.models.functions import TruncMonth
 
 from dealer_crm.core.models import Showroom, User
 
-from .models import GRADE_RANK, OPEN_GRADES, Contact, Lead, LeadEvent, LeadStatus, LostRequest, OwnershipClash
+from ..models import GRADE_RANK, OPEN_GRADES, Contact, Lead, LeadEvent, LeadStatus, LostRequest, OwnershipClash
 
 
 def leads_visible_to(user: User) -> QuerySet[Lead]:

@@ -1,6 +1,6 @@
 """Reads only the Excel exports need: rows streamed from the database for the long sheets, and the per-consultant
-figures of the month. The summary sheets read reports.selectors and leads.lead_selectors themselves, so a number
-in the workbook is the number on the dashboard.
+figures of the month. The summary sheets read reports.analytics.selectors and leads.selectors.tracker themselves,
+so a number in the workbook is the number on the dashboard.
 
 Every function here is one query (or a fixed few), whatever the number of rows; the long ones return a lazy
 `.values_list(...)` that the workbook iterates with `.iterator(chunk_size=...)`, so a month of a hundred
@@ -18,9 +18,9 @@ from django.utils.translation import gettext_lazy as _
 
 from dealer_crm.core.models import Showroom, User
 from leads.models import Contact, ContactKind, Lead, LeadEvent, LeadStatus, LostRequest, Visit
-from leads.selectors import register_as_signed
+from leads.selectors.register import register_as_signed
 
-from .selectors import Column, Figure, Scope, _visits, contact_rollups, local_midnight, total
+from ..analytics.selectors import Column, Figure, Scope, _visits, contact_rollups, local_midnight, total
 
 CHUNK = 2000  # rows fetched per round trip (a server-side cursor on PostgreSQL)
 
@@ -77,7 +77,8 @@ def register_export_rows(queryset: QuerySet[Visit]) -> QuerySet:
 
 def month_register(*, showroom: Showroom, start: date, end: date, consultant: User | None = None) -> QuerySet[Visit]:
     """The month's register entries in the paper sheet's order, by day, then running number: a signed-off day's
-    as signed plus its approved late entries, any other day's not deleted (leads.selectors.register_as_signed)."""
+    as signed plus its approved late entries, any other day's not deleted
+    (leads.selectors.register.register_as_signed)."""
     visits = register_as_signed(showroom=showroom, start=start, end=end)
     if consultant is not None:
         visits = visits.filter(consultant=consultant)

@@ -17,8 +17,8 @@ refused. Three steps, shared by the upload pages and `manage.py import_register`
 3. check: every rule the register's service applies (phone normal form, departure after arrival, on the same
    day, not in the future, not on a signed-off day), reported per row in the user's language; duplicates are
    skipped rather than refused.
-4. apply: the valid rows, in one transaction, each through leads.services.visit_register (so the register's rules
-   and the lead tracker apply to them exactly as to an entry typed in), keeping the original dates and
+4. apply: the valid rows, in one transaction, each through leads.services.register.visit_register (so the register's
+   rules and the lead tracker apply to them exactly as to an entry typed in), keeping the original dates and
    consultants. The rejected rows are written back as an .xlsx with an error column, so nothing is lost.
 
 A duplicate is a row with the same showroom, date, arrival time (to the minute), customer name and phone as an
@@ -49,14 +49,14 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 
+from dealer_crm.core.excel import RAW, TEXT, Col, Sheet, new_workbook
 from dealer_crm.core.models import CarModel, District, InformationSource, Showroom, User
 from dealer_crm.core.phones import normalize_phone
 from leads.models import VISIT_GRADES, Gender, Visit, VisitKind
-from leads.selectors import register_days_for
-from leads.services import CLOCK_SKEW, VISIT_FIELDS, visit_register
+from leads.selectors.register import register_days_for
+from leads.services.register import CLOCK_SKEW, VISIT_FIELDS, visit_register
 
-from .excel import RAW, TEXT, Col, Sheet, new_workbook
-from .models import ImportBatch, ImportedRow, ImportSynonym
+from ..models import ImportBatch, ImportedRow, ImportSynonym
 
 HEADER_SCAN_ROWS = 15  # a title, a showroom line, a blank line … the header is near the top
 MIN_HEADER_MATCHES = 4
@@ -66,7 +66,7 @@ MIN_HEADER_MATCHES = 4
 # Column -> what it is called on the paper forms (the filling rules, the automaker's 展厅来电/店登记表 and
 # 潜客信息卡), in other people's spreadsheets and in English. Compared through `header_key`, so 来电/来店 is
 # 来店/来电 and "Phone No." is "phone no"; the workbook's own headers, in both languages, are added by
-# `header_names`. The keys are the register's fields (leads.services.VISIT_FIELDS) plus:
+# `header_names`. The keys are the register's fields (leads.services.register.VISIT_FIELDS) plus:
 #   visit_date, arrival_departure: the entry's date; arrival and departure in one cell ("14:30-15:10");
 #   number, duration: worked out by the CRM (the day's running number, departure minus arrival): not read;
 #   in_remarks: on the paper form but not in the register: kept in the remarks as "heading: value".
@@ -135,7 +135,7 @@ HEADER_SYNONYMS: dict[str, list[str]] = {
 IGNORED_FIELDS = ("number", "duration")
 REFERENCE_COLUMNS = ("kind", "gender", "grade", "source", "car_model", "district", "consultant")
 
-# The workbook's own column of each field (reports.workbook.REGISTER_COLUMNS keys), so an exported register
+# The workbook's own column of each field (reports.excel.workbook.REGISTER_COLUMNS keys), so an exported register
 # reads back whichever language it was written in.
 EXPORT_KEYS = {
     "number": "number",
