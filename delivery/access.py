@@ -1,11 +1,10 @@
-"""One access helper per object kind; every delivery view fetches through these, so scope is never forgotten.
+"""One access helper per object kind (the shape of dealer_crm/core/access.py); every delivery view fetches through
+these, so scope is never forgotten.
 
 Outside the user's scope (another showroom, or another consultant's customer) is a 404, so ids reveal nothing;
-inside it, an action the user's role may not take is a 403."""
+inside it, reading needs the kind's view permission and writing its change permission (403 otherwise)."""
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
-
+from dealer_crm.core.access import object_for
 from dealer_crm.core.models import User
 
 from .models import Callback, Complaint, Contract, CustomerCard, Delivery
@@ -18,69 +17,55 @@ from .selectors import (
 )
 
 
-def _get(queryset, pk: int, model):
-    try:
-        return queryset.get(pk=pk)
-    except model.DoesNotExist:
-        raise Http404 from None
-
-
-def _check(user: User, *, write: bool, perm: str) -> None:
-    if not user.has_perm(perm if write else perm.replace(".change_", ".view_")):
-        raise PermissionDenied
+def _may(user: User, model: str, *, write: bool):
+    """The role check of a delivery record: `delivery.change_<model>` to write, `delivery.view_<model>` to read."""
+    perm = f"delivery.{'change' if write else 'view'}_{model}"
+    return lambda _obj: user.has_perm(perm)
 
 
 def get_contract_for(user: User, pk: int, *, write: bool = False) -> Contract:
-    contract = _get(
-        contracts_visible_to(user).select_related("showroom", "lead", "consultant", "car_model"), pk, Contract
+    return object_for(
+        contracts_visible_to(user).select_related("showroom", "lead", "consultant", "car_model"),
+        pk,
+        allowed=_may(user, "contract", write=write),
     )
-    _check(user, write=write, perm="delivery.change_contract")
-    return contract
 
 
 def get_card_for(user: User, pk: int, *, write: bool = False) -> CustomerCard:
-    card = _get(
+    return object_for(
         cards_visible_to(user).select_related(
             "showroom", "lead", "contract__consultant", "district", "information_source", "model_bought"
         ),
         pk,
-        CustomerCard,
+        allowed=_may(user, "customercard", write=write),
     )
-    _check(user, write=write, perm="delivery.change_customercard")
-    return card
 
 
 def get_delivery_for(user: User, pk: int, *, write: bool = False) -> Delivery:
-    delivery = _get(
+    return object_for(
         deliveries_visible_to(user).select_related(
             "showroom", "consultant", "contract__lead", "contract__car_model", "contract__consultant"
         ),
         pk,
-        Delivery,
+        allowed=_may(user, "delivery", write=write),
     )
-    _check(user, write=write, perm="delivery.change_delivery")
-    return delivery
 
 
 def get_callback_for(user: User, pk: int, *, write: bool = False) -> Callback:
-    callback = _get(
+    return object_for(
         callbacks_visible_to(user).select_related(
             "consultant", "delivery__showroom", "delivery__contract__lead", "delivery__contract__car_model"
         ),
         pk,
-        Callback,
+        allowed=_may(user, "callback", write=write),
     )
-    _check(user, write=write, perm="delivery.change_callback")
-    return callback
 
 
 def get_complaint_for(user: User, pk: int, *, write: bool = False) -> Complaint:
-    complaint = _get(
+    return object_for(
         complaints_visible_to(user).select_related(
             "showroom", "owner", "callback", "delivery__contract__lead", "delivery__contract__car_model"
         ),
         pk,
-        Complaint,
+        allowed=_may(user, "complaint", write=write),
     )
-    _check(user, write=write, perm="delivery.change_complaint")
-    return complaint

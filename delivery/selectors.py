@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Q, QuerySet
 
+from dealer_crm.core.access import scoped_by_role
 from dealer_crm.core.models import Showroom, User
 from leads.models import Contact, Lead, Visit
 
@@ -34,32 +35,23 @@ def delivery_settings_for(showroom: Showroom) -> DeliverySettings:
 
 
 def contracts_visible_to(user: User) -> QuerySet[Contract]:
-    contracts = Contract.objects.filter(showroom_id=user.showroom_id)
-    return contracts if user.sees_whole_showroom else contracts.filter(consultant=user)
+    return scoped_by_role(Contract.objects.all(), user, own=Q(consultant=user))
 
 
 def cards_visible_to(user: User) -> QuerySet[CustomerCard]:
-    cards = CustomerCard.objects.filter(showroom_id=user.showroom_id)
-    return cards if user.sees_whole_showroom else cards.filter(contract__consultant=user)
+    return scoped_by_role(CustomerCard.objects.all(), user, own=Q(contract__consultant=user))
 
 
 def deliveries_visible_to(user: User) -> QuerySet[Delivery]:
-    deliveries = Delivery.objects.filter(showroom_id=user.showroom_id)
-    if user.sees_whole_showroom:
-        return deliveries
-    return deliveries.filter(Q(contract__consultant=user) | Q(consultant=user))
+    return scoped_by_role(Delivery.objects.all(), user, own=Q(contract__consultant=user) | Q(consultant=user))
 
 
 def callbacks_visible_to(user: User) -> QuerySet[Callback]:
-    callbacks = Callback.objects.filter(showroom_id=user.showroom_id)
-    return callbacks if user.sees_whole_showroom else callbacks.filter(consultant=user)
+    return scoped_by_role(Callback.objects.all(), user, own=Q(consultant=user))
 
 
 def complaints_visible_to(user: User) -> QuerySet[Complaint]:
-    complaints = Complaint.objects.filter(showroom_id=user.showroom_id)
-    if user.sees_whole_showroom:
-        return complaints
-    return complaints.filter(Q(owner=user) | Q(delivery__contract__consultant=user))
+    return scoped_by_role(Complaint.objects.all(), user, own=Q(owner=user) | Q(delivery__contract__consultant=user))
 
 
 # --- Contracts and cards --------------------------------------------------------------------------------------

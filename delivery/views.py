@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
+from dealer_crm.core.access import require_perm
 from dealer_crm.core.clock import showroom_date_of, showroom_today
 from dealer_crm.core.forms import ReasonForm, add_service_errors
 from dealer_crm.core.models import InformationSource
@@ -106,8 +107,7 @@ class ContractListView(LoginRequiredMixin, FilterView):
 def contract_create(request, lead_pk):
     """Sign the contract of an open or ordered lead (from its page). A lead with a live contract goes to it."""
     lead = get_lead_for(request.user, lead_pk, write=True)
-    if not request.user.has_perm("delivery.add_contract"):
-        raise PermissionDenied
+    require_perm(request.user, "delivery.add_contract")
     live = selectors.live_contract_of(lead)
     if live is not None:
         return redirect("delivery:contract_detail", pk=live.pk)
@@ -188,8 +188,7 @@ def contract_detail(request, pk):
 def contract_cancel(request, pk):
     """The manager cancels a signed contract, with a reason; the lead goes back into the tracker."""
     contract = get_contract_for(request.user, pk, write=True)
-    if not request.user.has_perm("delivery.cancel_contract"):
-        raise PermissionDenied
+    require_perm(request.user, "delivery.cancel_contract")
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -312,8 +311,7 @@ def _card_print_context(card: CustomerCard) -> dict:
 def delivery_book(request, pk):
     """Book (or move) the delivery of a signed contract: date, slot, consultant and service advisor."""
     contract = get_contract_for(request.user, pk, write=True)
-    if not request.user.has_perm("delivery.add_delivery"):
-        raise PermissionDenied
+    require_perm(request.user, "delivery.add_delivery")
     delivery = Delivery.objects.filter(contract=contract).first()
     if contract.status != Contract.Status.SIGNED or (delivery and not delivery.is_booked):
         messages.warning(request, _("Only a signed contract's car can be booked for delivery."))
@@ -680,8 +678,7 @@ class ComplaintListView(LoginRequiredMixin, FilterView):
 def complaint_create(request, pk):
     """Record a complaint about a delivered car (from the contract's page)."""
     contract = get_contract_for(request.user, pk, write=True)
-    if not request.user.has_perm("delivery.add_complaint"):
-        raise PermissionDenied
+    require_perm(request.user, "delivery.add_complaint")
     delivery = Delivery.objects.filter(contract=contract, status=Delivery.Status.COMPLETED).first()
     if delivery is None:
         messages.warning(request, _("Complaints are recorded once the car is delivered."))
@@ -734,8 +731,7 @@ def complaint_detail(request, pk):
 @require_POST
 def complaint_add_action(request, pk):
     complaint = get_complaint_for(request.user, pk, write=True)
-    if not request.user.has_perm("delivery.add_complaintaction"):
-        raise PermissionDenied
+    require_perm(request.user, "delivery.add_complaintaction")
     form = ComplaintActionForm(request.POST)
     if form.is_valid():
         try:
@@ -751,8 +747,7 @@ def complaint_add_action(request, pk):
 @require_POST
 def complaint_close(request, pk):
     complaint = get_complaint_for(request.user, pk, write=True)
-    if not request.user.has_perm("delivery.close_complaint"):
-        raise PermissionDenied
+    require_perm(request.user, "delivery.close_complaint")
     form = ComplaintCloseForm(request.POST)
     if form.is_valid():
         try:

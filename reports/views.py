@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from functools import partial
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +22,7 @@ from dealer_crm.core.versioning import StaleError, form_conflict
 from leads.selectors.register import late_entries_visible_to, register_days_for
 
 from . import services
-from .access import get_consultant_for, require_report_reviewer, require_showroom
+from .access import get_consultant_for, require_report_reviewer, require_report_writer, require_showroom
 from .analytics import selectors
 from .analytics.charts import CHARTS, chart_config, heat_cells, table_rows
 from .forms import CommentForm, PeriodForm, RemarksForm, recent_period, this_month
@@ -43,9 +43,7 @@ def daily_report(request, day=None):
     """The consultant's own daily report (营业日报表): the day's figures and contacts, compiled from what they
     entered, and their remarks to submit; read-only once the manager has signed it off."""
     user = request.user
-    require_showroom(user)
-    if user.is_group_viewer:
-        raise PermissionDenied  # the dealer group writes no daily report; it reads the showroom's on the review
+    require_report_writer(user)
     today = showroom_today(user.showroom)
     day = day or today
     if day > today:

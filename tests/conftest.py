@@ -3,6 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.test import Client
 
 from leads.models import Lead
 from leads.services import register as services
@@ -82,5 +83,25 @@ def make_lead(make_visit):
     def make(*, consultant, phone: str = "13800138000", grade: str = "B", **fields) -> Lead:
         visit = make_visit(consultant=consultant, phone=phone, grade=grade, **fields)
         return Lead.objects.get(contacts__visit=visit)
+
+    return make
+
+
+@pytest.fixture
+def client_language():
+    """The Accept-Language of `client_for`'s clients: None reads the default (Chinese) pages; a directory whose
+    tests read English pages overrides this fixture with "en"."""
+    return None
+
+
+@pytest.fixture
+def client_for(db, client_language):
+    """A fresh Client logged in as `user` (None: anonymous). Each user gets their own session."""
+
+    def make(user=None) -> Client:
+        client = Client(HTTP_ACCEPT_LANGUAGE=client_language) if client_language else Client()
+        if user is not None:
+            client.force_login(user)
+        return client
 
     return make

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import TruncMonth
 
+from dealer_crm.core.access import scoped_by_role
 from dealer_crm.core.models import Showroom, User
 
 from ..models import GRADE_RANK, OPEN_GRADES, Contact, Lead, LeadEvent, LeadStatus, LostRequest, OwnershipClash
@@ -14,8 +15,7 @@ from ..models import GRADE_RANK, OPEN_GRADES, Contact, Lead, LeadEvent, LeadStat
 
 def leads_visible_to(user: User) -> QuerySet[Lead]:
     """Consultants see their own leads; managers (and the dealer group, read-only) their showroom's."""
-    leads = Lead.objects.filter(showroom_id=user.showroom_id)
-    return leads if user.sees_whole_showroom else leads.filter(owner=user)
+    return scoped_by_role(Lead.objects.all(), user, own=Q(owner=user))
 
 
 def can_edit_lead(user: User, lead: Lead) -> bool:

@@ -6,7 +6,7 @@ from functools import partial
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import DetailView, FormView
 from django_filters.views import FilterView
 
+from dealer_crm.core.access import require_perm
 from dealer_crm.core.clock import showroom_today
 from dealer_crm.core.forms import ReasonForm, add_service_errors
 from dealer_crm.core.pagination import CappedPaginator
@@ -210,8 +211,7 @@ class VisitDetailView(LoginRequiredMixin, DetailView):
 def visit_delete(request, pk):
     visit = get_visit_for(request.user, pk, write=True)
     # Refuse before looking at the form: a consultant must not be asked for a reason they cannot use.
-    if not request.user.has_perm("leads.delete_visit"):
-        raise PermissionDenied
+    require_perm(request.user, "leads.delete_visit")
     form = ReasonForm(request.POST)
     if form.is_valid():
         try:

@@ -16,7 +16,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.http import QueryDict
@@ -37,6 +36,7 @@ from leads.models import Channel
 from leads.selectors.register import register_rows, visits_visible_to
 from leads.selectors.tracker import leads_visible_to, lost_analysis, tracker_rows
 
+from ..access import export_consultant_for
 from ..models import ExportRecord
 from .export_selectors import (
     CHUNK,
@@ -60,32 +60,6 @@ from .workbook import (
 )
 
 logger = logging.getLogger(__name__)
-
-
-# --- Who may export what -------------------------------------------------------------------------------------------
-
-
-def can_export_showroom(user: User) -> bool:
-    """Managers and admins of a showroom (the permission their roles get from the reports' migration)."""
-    return user.showroom_id is not None and user.has_perm("reports.export_showroom")
-
-
-def export_consultant_for(user: User, consultant: User | None) -> User | None:
-    """Whose data an export covers: a manager's choice (None: the whole showroom, or one of its consultants);
-    a consultant always their own, whatever they asked for."""
-    if not can_export_showroom(user):
-        return user
-    if consultant is not None and consultant.showroom_id != user.showroom_id:
-        raise PermissionDenied
-    return consultant
-
-
-def can_see_export(user: User, record: ExportRecord) -> bool:
-    """An export's file and progress: whoever asked for it, and the showroom's managers (who may export the same
-    data themselves). Other showrooms' exports do not exist for the user (the views answer 404)."""
-    if record.showroom_id != user.showroom_id:
-        return False
-    return record.requested_by_id == user.pk or can_export_showroom(user)
 
 
 # --- The record --------------------------------------------------------------------------------------------------

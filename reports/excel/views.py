@@ -11,10 +11,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -23,11 +22,17 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dealer_crm.core.clock import showroom_today
 from dealer_crm.core.db_routing import reads_from_replica
-from dealer_crm.core.models import User
 from leads.access import require_lead_manager
 from leads.models import VisitKind
 
-from ..access import require_showroom
+from ..access import (
+    can_export_showroom,
+    get_batch_for,
+    get_export_for,
+    require_export_manager,
+    require_importer,
+    require_showroom,
+)
 from ..models import ExportRecord, ImportBatch
 from . import export_services, register_import
 from .forms import ImportUploadForm, MonthlyExportForm
@@ -40,14 +45,6 @@ def _xlsx_response(handle, filename: str) -> FileResponse:
     return FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX)
 
 
-def _get_export_for(user: User, pk: int) -> ExportRecord:
-    """The export if the user may see it; 404 otherwise (another showroom's, or a colleague's for a consultant)."""
-    record = get_object_or_404(ExportRecord.objects.select_related("showroom", "consultant"), pk=pk)
-    if not export_services.can_see_export(user, record):
-        raise Http404
-    return record
-
-
 # --- The monthly workbook ------------------------------------------------------------------------------------
 
 
@@ -56,7 +53,7 @@ def export_page(request):
     background task and this page sends the user to its progress."""
     user = request.user
     require_showroom(user)
-    showroom_wide = export_services.can_export_showroom(user)
+    showroom_wide = can_export_showroom(user)
     last_month = (showroom_today(user.showroom).replace(day=1) - timedelta(days=1)).replace(day=1)
     form = MonthlyExportForm(
         request.POST or None, user=user, can_export_showroom=showroom_wide, initial={"month": last_month}
@@ -84,7 +81,7 @@ def export_page(request):
 
 def export_progress(request, pk):
     """The background export's page: a progress bar the script keeps up to date, then the download link."""
-    record = _get_export_for(request.user, pk)
+    record = get_export_for(request.user, pk)
     return render(request, "reports/excel_progress.html", {"record": record, **_status(record)})
 
 
@@ -108,14 +105,14 @@ def _status(record: ExportRecord) -> dict:
 @require_GET
 def export_status(request, pk):
     """Polled every second by static/js/export_progress.js: one small query."""
-    record = _get_export_for(request.user, pk)
+    record = get_export_for(request.user, pk)
     return JsonResponse(_status(record))
 
 
 @require_GET
 def export_download(request, pk):
     """A finished background export's file, to its requester or the showroom's managers only."""
-    record = _get_export_for(request.user, pk)
+    record = get_export_for(request.user, pk)
     if record.status != ExportRecord.Status.DONE or not record.file_path:
         raise Http404
     path = export_services.export_path(record)
@@ -127,9 +124,7 @@ def export_download(request, pk):
 def export_history(request):
     """Every export of the showroom's data, newest first: who took what, when, how many rows (managers)."""
     user = request.user
-    require_showroom(user)
-    if not export_services.can_export_showroom(user):
-        raise PermissionDenied
+    require_export_manager(user)
     records = ExportRecord.objects.filter(showroom=user.showroom).select_related("requested_by", "consultant")
     page = Paginator(records, 50).get_page(request.GET.get("page"))
     return render(request, "reports/excel_history.html", {"page": page})
@@ -169,21 +164,10 @@ def lost_export(request):
 # --- Importing legacy registers -----------------------------------------------------------------------------
 
 
-def _require_importer(user: User) -> None:
-    require_showroom(user)
-    if not user.has_perm("reports.import_register"):
-        raise PermissionDenied
-
-
-def _get_batch_for(user: User, pk: int) -> ImportBatch:
-    _require_importer(user)
-    return get_object_or_404(ImportBatch, pk=pk, showroom_id=user.showroom_id)
-
-
 def import_upload(request):
     """Upload a register file; it is kept and read for the preview, nothing is imported yet."""
     user = request.user
-    _require_importer(user)
+    require_importer(user)
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -228,7 +212,7 @@ def _parse_batch(request, batch: ImportBatch):
 def import_preview(request, pk):
     """What becomes of each column, the values that match nothing (to map), every row with what is wrong with it;
     then import."""
-    batch = _get_batch_for(request.user, pk)
+    batch = get_batch_for(request.user, pk)
     if batch.status == ImportBatch.Status.IMPORTED:
         return render(request, "reports/excel_import_done.html", {"batch": batch})
     parsed, reference = _parse_batch(request, batch)
@@ -252,7 +236,7 @@ def import_preview(request, pk):
 @require_POST
 def import_confirm(request, pk):
     """Import the valid rows (one transaction, each through the register's service) and keep the rejected ones."""
-    batch = _get_batch_for(request.user, pk)
+    batch = get_batch_for(request.user, pk)
     if batch.status == ImportBatch.Status.IMPORTED:
         messages.info(request, _("This file has been imported already."))
         return redirect("reports:import_preview", pk=batch.pk)
@@ -277,7 +261,7 @@ def import_confirm(request, pk):
 @require_GET
 def import_rejected(request, pk):
     """The rejected rows as they were in the file, with an error column."""
-    batch = _get_batch_for(request.user, pk)
+    batch = get_batch_for(request.user, pk)
     path = register_import.rejected_path(batch)
     if not path.is_file():
         raise Http404

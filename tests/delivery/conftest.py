@@ -6,7 +6,6 @@ from decimal import Decimal
 from itertools import count
 
 import pytest
-from django.test import Client
 
 from delivery import services
 from delivery.models import CHECKLIST_ITEMS, REQUIRED_ITEMS, Contract, Delivery
@@ -42,16 +41,8 @@ def later_today(showroom) -> datetime:
 
 
 @pytest.fixture
-def client_for(db):
-    """A fresh Client logged in as `user` (None: anonymous), reading English pages."""
-
-    def make(user=None) -> Client:
-        client = Client(HTTP_ACCEPT_LANGUAGE="en")
-        if user is not None:
-            client.force_login(user)
-        return client
-
-    return make
+def client_language():
+    return "en"  # these tests read English pages
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from datetime import date, datetime, timedelta
 from itertools import count
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from leads.models import Lead
@@ -65,13 +64,5 @@ def record_contact():
 
 
 @pytest.fixture
-def client_for(db):
-    """A fresh Client logged in as `user` (None: anonymous), reading English pages."""
-
-    def make(user=None) -> Client:
-        client = Client(HTTP_ACCEPT_LANGUAGE="en")
-        if user is not None:
-            client.force_login(user)
-        return client
-
-    return make
+def client_language():
+    return "en"  # these tests read English pages

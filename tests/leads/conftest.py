@@ -1,22 +1,8 @@
 """Fixtures for the register's tests: logged-in clients and reference data."""
 
 import pytest
-from django.test import Client
 
 from tests.factories import CarModelFactory, DistrictFactory
-
-
-@pytest.fixture
-def client_for(db):
-    """A fresh Client logged in as `user` (None: anonymous). Each user gets their own session."""
-
-    def make(user=None) -> Client:
-        client = Client()
-        if user is not None:
-            client.force_login(user)
-        return client
-
-    return make
 
 
 @pytest.fixture

@@ -36,7 +36,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import pytest
-from django.test import Client
 
 from leads.models import Contact, Lead, LostRequest, Visit
 from leads.rollups import contact_rollup_refresh
@@ -61,19 +60,6 @@ class World:
     manager: object
     leads: dict[str, Lead]
     visits: dict[str, Visit]
-
-
-@pytest.fixture
-def client_for(db):
-    """A fresh Client logged in as `user`, reading the default (Chinese) pages."""
-
-    def make(user=None) -> Client:
-        client = Client()
-        if user is not None:
-            client.force_login(user)
-        return client
-
-    return make
 
 
 def record(lead: Lead, *, kind: str, when: datetime, grade: str, **extra) -> Contact:
