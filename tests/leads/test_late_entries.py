@@ -9,9 +9,9 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from dealer_crm.core.history import Revision
 from dealer_crm.core.versioning import STALE_MESSAGE, StaleError
 from leads import selectors, services
-from dealer_crm.core.history import Revision
 from leads.models import LateEntry, Lead, RegisterDay, Visit
 from tests.conftest import CURRENT_TIME, TODAY
 from tests.factories import visit_times

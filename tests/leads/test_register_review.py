@@ -10,8 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from leads import services
 from dealer_crm.core.history import Revision
+from leads import services
 from leads.models import RegisterDay, Visit
 from tests.conftest import CURRENT_TIME, TODAY
 from tests.factories import visit_times

@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from leads import services
 from dealer_crm.core.history import Revision
+from leads import services
 from leads.models import Visit
 from tests.conftest import CURRENT_TIME, TODAY
 from tests.factories import DistrictFactory, UserFactory, source, visit_times

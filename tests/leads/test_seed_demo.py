@@ -10,11 +10,11 @@ from django.core.management.base import CommandError
 from django.db.models import Q
 from django.urls import reverse
 
+from dealer_crm.core.history import Revision
 from dealer_crm.core.models import CarModel, District, Role, Showroom, User
 from dealer_crm.core.phones import MOBILE
 from delivery.models import Callback, Complaint, Contract, CustomerCard, Delivery
 from leads.demo import DEMO_PASSWORD, DEMO_SHOWROOM_CODE
-from dealer_crm.core.history import Revision
 from leads.models import Contact, Lead, LostRequest, OwnershipClash, RegisterDay, Visit
 from reports import selectors
 from reports.charts import CHARTS

@@ -5,8 +5,8 @@ from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from leads import services
 from dealer_crm.core.history import Revision
+from leads import services
 from leads.models import Visit
 from tests.conftest import CURRENT_TIME
 from tests.i18n import zh

@@ -5,10 +5,10 @@ import re
 import pytest
 from django.urls import reverse
 
+from dealer_crm.core.history import Revision
 from dealer_crm.core.versioning import STALE_MESSAGE as KIT_STALE_MESSAGE
 from dealer_crm.core.versioning import StaleError
 from leads import services
-from dealer_crm.core.history import Revision
 from leads.models import Visit
 from tests.conftest import CURRENT_TIME
 from tests.i18n import shown, zh

@@ -8,9 +8,9 @@ from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from dealer_crm.core.history import Revision
 from dealer_crm.core.versioning import STALE_MESSAGE
 from reports import services
-from dealer_crm.core.history import Revision
 from reports.models import DailyReport, ReportSettings
 from reports.selectors import daily_report_status
 from tests.conftest import CURRENT_TIME, TODAY
