@@ -51,7 +51,7 @@ def test_the_card_is_prefilled_from_the_lead_its_first_visit_and_the_contract(
     assert (card.model_bought, card.customer_type, card.initial_grade) == (car_model, "individual", "A")
     opened = card.revisions.get()
     assert (opened.action, opened.by, opened.changes["customer_name"]) == (
-        "created",
+        "opened",
         consultant,
         [None, "王建国"],
     )
