@@ -117,9 +117,10 @@ def load(visits: int) -> date:
     from django.core.management import call_command
     from django.db import connection
 
-    from leads.models import RegisterDay, RegisterDayEvent, Visit, VisitRevision
+    from dealer_crm.core.history import Revision
+    from leads.models import RegisterDay, Visit
 
-    tables = ", ".join(model._meta.db_table for model in (VisitRevision, RegisterDayEvent, RegisterDay, Visit))
+    tables = ", ".join(model._meta.db_table for model in (Revision, RegisterDay, Visit))
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
     started = time.perf_counter()
@@ -137,7 +138,7 @@ def load(visits: int) -> date:
         )
         cursor.execute(f"UPDATE {RegisterDay._meta.db_table} SET date = date + %s", [shift])
     with connection.cursor() as cursor:
-        for model in (Visit, VisitRevision, RegisterDay):
+        for model in (Visit, Revision, RegisterDay):
             cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
     return month
 

@@ -128,9 +128,10 @@ def load(size: int, *, seed: int) -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from leads.models import RegisterDay, RegisterDayEvent, Visit, VisitRevision
+    from dealer_crm.core.history import Revision
+    from leads.models import RegisterDay, Visit
 
-    tables = ", ".join(model._meta.db_table for model in (VisitRevision, RegisterDayEvent, RegisterDay, Visit))
+    tables = ", ".join(model._meta.db_table for model in (Revision, RegisterDay, Visit))
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
 
@@ -143,7 +144,7 @@ def load(size: int, *, seed: int) -> None:
     loaded = time.perf_counter() - started
     started = time.perf_counter()
     with connection.cursor() as cursor:  # autocommit outside atomic(): VACUUM may run
-        for model in (Visit, VisitRevision, RegisterDay):
+        for model in (Visit, Revision, RegisterDay):
             cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
     print(f"Loaded in {loaded:.1f} s, VACUUM ANALYZE in {time.perf_counter() - started:.1f} s.", flush=True)
 

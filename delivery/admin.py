@@ -1,10 +1,10 @@
 from django.contrib import admin
 
+from dealer_crm.core.admin import RevisionInline
 from dealer_crm.core.admin_scope import ShowroomScopedAdmin
 
 from .models import (
     Callback,
-    CardRevision,
     Complaint,
     ComplaintAction,
     Contract,
@@ -69,13 +69,7 @@ class ContractAdmin(ReadOnlyAdmin):
     list_select_related = ["lead", "car_model", "consultant", "showroom"]
     search_fields = ["number", "lead__customer_name", "lead__phone", "vin"]
     phone_fields = ("lead__phone",)
-
-
-class CardRevisionInline(ReadOnlyInline):
-    model = CardRevision
-    showroom_path = "card__showroom"
-    phone_fields = ("changes",)  # an edited mobile's old and new numbers
-    fields = readonly_fields = ["action", "changed_by", "changed_at", "changes"]
+    inlines = [RevisionInline]
 
 
 @admin.register(CustomerCard)
@@ -85,7 +79,7 @@ class CustomerCardAdmin(ReadOnlyAdmin):
     list_select_related = ["showroom"]
     search_fields = ["customer_name", "mobile"]
     phone_fields = ("mobile", "landline", "fax")
-    inlines = [CardRevisionInline]
+    inlines = [RevisionInline]
 
 
 class CallbackInline(ReadOnlyInline):
@@ -99,7 +93,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
     list_filter = ["showroom", "status"]
     list_select_related = ["contract__lead", "consultant"]
     exclude = ["signature"]  # a long data: URL; the printed confirmation shows it
-    inlines = [CallbackInline]
+    inlines = [CallbackInline, RevisionInline]
 
 
 @admin.register(Callback)
@@ -120,4 +114,4 @@ class ComplaintAdmin(ReadOnlyAdmin):
     list_display = ["delivery", "owner", "status", "opened_at", "closed_at"]
     list_filter = ["showroom", "status"]
     list_select_related = ["delivery__contract__lead", "owner"]
-    inlines = [ComplaintActionInline]
+    inlines = [ComplaintActionInline, RevisionInline]

@@ -5,6 +5,7 @@ followed to closure (客户抱怨问题闭环管理表)."""
 from datetime import time
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length, Upper
@@ -12,6 +13,7 @@ from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from dealer_crm.core.history import Revision
 from dealer_crm.core.models import CarModel, District, InformationSource, Showroom
 from dealer_crm.core.versioning import Versioned
 from leads.models import Gender, Grade, Lead
@@ -112,6 +114,8 @@ class Contract(Versioned):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    revisions = GenericRelation(Revision, object_id_field="object_pk")
 
     class Meta:
         verbose_name = _("contract")
@@ -310,6 +314,10 @@ class CustomerCard(Versioned):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    revisions = GenericRelation(Revision, object_id_field="object_pk")
+    history_phone_fields = ("landline", "mobile", "fax")
+    history_list_choices = {"priorities": Priority.choices}
+
     class Meta:
         verbose_name = _("customer information card")
         verbose_name_plural = _("customer information cards")
@@ -326,26 +334,6 @@ class CustomerCard(Versioned):
     def priority_labels(self) -> list[str]:
         labels = dict(Priority.choices)
         return [labels[code] for code in self.priorities if code in labels]
-
-
-class CardRevision(models.Model):
-    """Who changed what on a card, and when: values stored raw (codes, labels of related rows), never translated."""
-
-    class Action(models.TextChoices):
-        CREATED = "created", _("opened")
-        UPDATED = "updated", _("changed")
-
-    card = models.ForeignKey(CustomerCard, on_delete=models.CASCADE, related_name="revisions")
-    action = models.CharField(max_length=10, choices=Action.choices)
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    changed_at = models.DateTimeField()
-    changes = models.JSONField(default=dict)  # {field name: [old, new]}
-
-    class Meta:
-        ordering = ["changed_at", "id"]
-
-    def __str__(self):
-        return f"{self.card_id} {self.action} {self.changed_at:%Y-%m-%d %H:%M}"
 
 
 # --- The delivery (交车) ----------------------------------------------------------------------------------------
@@ -417,6 +405,8 @@ class Delivery(Versioned):
     booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    revisions = GenericRelation(Revision, object_id_field="object_pk")
 
     class Meta:
         verbose_name = _("delivery")
@@ -491,6 +481,8 @@ class Callback(models.Model):
     remarks = models.TextField(_("remarks"), blank=True, default="")
     has_complaint = models.BooleanField(_("complaint"), default=False)
 
+    revisions = GenericRelation(Revision, object_id_field="object_pk")
+
     class Meta:
         verbose_name = _("callback")
         verbose_name_plural = _("callbacks")
@@ -558,6 +550,8 @@ class Complaint(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     closing_note = models.TextField(_("closing note"), blank=True, default="")
+
+    revisions = GenericRelation(Revision, object_id_field="object_pk")
 
     class Meta:
         verbose_name = _("complaint")

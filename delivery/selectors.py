@@ -9,12 +9,13 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Count, Q, QuerySet
 
 from dealer_crm.core.access import scoped_by_role
+from dealer_crm.core.history import HistoryEntry, history_of
 from dealer_crm.core.models import Showroom, User
+from dealer_crm.core.phones import can_see_phones
 from leads.models import Contact, Lead, Visit
 
 from .models import (
     Callback,
-    CardRevision,
     Complaint,
     Contract,
     CustomerCard,
@@ -113,8 +114,12 @@ def card_prefill(*, lead: Lead, contract: Contract) -> dict:
     }
 
 
-def card_history(card: CustomerCard) -> QuerySet[CardRevision]:
-    return card.revisions.select_related("changed_by")
+def record_history(
+    record: Contract | CustomerCard | Delivery | Callback | Complaint, viewer: User
+) -> list[HistoryEntry]:
+    """A contract's, card's, delivery's, callback's or complaint's history, its phone numbers as the viewer sees
+    them everywhere else (dealer_crm.core.phones.can_see_phones)."""
+    return history_of(record, phone_visible=can_see_phones(viewer))
 
 
 # --- Deliveries -----------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ the contract is cancelled): leads knows nothing of contracts."""
 
 import base64
 import binascii
+import copy
 from collections.abc import Collection
 from datetime import date, datetime
 
@@ -16,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dealer_crm.core.clock import showroom_date_of, showroom_today
+from dealer_crm.core.history import Revision, changes_between, history_record
 from dealer_crm.core.models import Showroom, User
 from dealer_crm.core.phones import normalize_phone
 from dealer_crm.core.versioning import StaleError, save_with_version
@@ -26,7 +28,6 @@ from leads.services.tracker import contact_record, contact_record_after_order, l
 from .models import (
     CHECKLIST_ITEMS,
     Callback,
-    CardRevision,
     Complaint,
     ComplaintAction,
     Contract,
@@ -86,6 +87,20 @@ CARD_FIELDS = (
     "model_bought",
     "initial_grade",
 )
+# What a delivery's history follows (not the drawn signature: an image, not a value to compare).
+DELIVERY_FIELDS = (
+    "status",
+    "starts_at",
+    "consultant",
+    "service_advisor",
+    "notes",
+    "moved_from",
+    *CHECKLIST_ITEMS,
+    "customer_signed_name",
+    "delivered_on",
+)
+CALLBACK_FIELDS = ("status", "reached", "satisfaction", "remarks", "has_complaint")
+COMPLAINT_FIELDS = ("status", "owner", "description", "closing_note")
 # A drawn signature is a small PNG; anything much bigger is not one.
 SIGNATURE_PREFIX = "data:image/png;base64,"
 SIGNATURE_MAX_BYTES = 300_000
@@ -95,19 +110,6 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 def _require(condition: bool) -> None:
     if not condition:
         raise PermissionDenied
-
-
-def _history_value(value):
-    """A value as the history keeps it: raw codes and plain values, labels of related rows, ISO dates."""
-    if hasattr(value, "pk"):
-        return str(value)
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    if hasattr(value, "as_tuple"):  # Decimal
-        return str(value)
-    if isinstance(value, list):
-        return list(value)
-    return value
 
 
 # --- Contracts ------------------------------------------------------------------------------------------------
@@ -224,6 +226,9 @@ def contract_sign(*, lead: Lead, by: User, **fields) -> Contract:
             expected_version=lead.version,
         )
     _save_contract(contract)
+    history_record(
+        contract, action=Revision.Action.CREATED, by=by, changes=changes_between(None, contract, CONTRACT_FIELDS)
+    )
     _card_open(contract=contract, by=by)
     return contract
 
@@ -238,10 +243,14 @@ def contract_update(*, contract: Contract, by: User, expected_version: int, **fi
     _require(by.showroom_id == contract.showroom_id and by.has_perm("delivery.change_contract"))
     if contract.status != Contract.Status.SIGNED:
         raise ValidationError(_("A delivered or cancelled contract cannot be changed."))
+    before = copy.copy(contract)
     for name, value in fields.items():
         setattr(contract, name, value)
     _validate_contract(contract)
     _save_contract(contract, expected_version=expected_version)
+    changes = changes_between(before, contract, CONTRACT_FIELDS)
+    if changes:
+        history_record(contract, action=Revision.Action.UPDATED, by=by, changes=changes)
     return contract
 
 
@@ -257,10 +266,19 @@ def contract_cancel(*, contract: Contract, by: User, reason: str) -> Contract:
         raise ValidationError({"reason": [_("Say why the contract is cancelled.")]})
     lead_reopen_after_cancellation(lead=contract.lead, by=by, note=reason.strip())
     now = timezone.now()
+    before = copy.copy(contract)
     contract.status, contract.cancelled_at, contract.cancelled_by = Contract.Status.CANCELLED, now, by
     contract.cancel_reason = reason.strip()
     contract.version += 1
     contract.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "version", "updated_at"])
+    history_record(
+        contract,
+        action=Revision.Action.CANCELLED,
+        by=by,
+        at=now,
+        changes=changes_between(before, contract, ["status"]),
+        reason=contract.cancel_reason,
+    )
     Delivery.objects.filter(contract=contract, status=Delivery.Status.BOOKED).update(
         status=Delivery.Status.CANCELLED, updated_at=now, version=F("version") + 1
     )
@@ -276,16 +294,13 @@ def _card_open(*, contract: Contract, by: User) -> CustomerCard:
     now = timezone.now()
     card = CustomerCard.objects.filter(lead=contract.lead).first()
     if card is not None:
-        before = {name: _history_value(getattr(card, name)) for name in ("model_bought", "payment_method")}
+        before = copy.copy(card)
         card.contract, card.model_bought, card.payment_method = contract, contract.car_model, contract.payment_method
         card.version += 1
         card.save(update_fields=["contract", "model_bought", "payment_method", "version", "updated_at"])
-        after = {name: _history_value(getattr(card, name)) for name in before}
-        changes = {name: [before[name], after[name]] for name in before if before[name] != after[name]}
+        changes = changes_between(before, card, ("model_bought", "payment_method"))
         if changes:
-            CardRevision.objects.create(
-                card=card, action=CardRevision.Action.UPDATED, changed_by=by, changed_at=now, changes=changes
-            )
+            history_record(card, action=Revision.Action.UPDATED, by=by, at=now, changes=changes)
         return card
     # The showroom's row, locked until the transaction ends, serialises the running numbers.
     Showroom.objects.select_for_update().filter(pk=contract.showroom_id).values_list("pk").get()
@@ -298,13 +313,7 @@ def _card_open(*, contract: Contract, by: User) -> CustomerCard:
         opened_on=contract.signed_on,
         **card_prefill(lead=contract.lead, contract=contract),
     )
-    CardRevision.objects.create(
-        card=card,
-        action=CardRevision.Action.CREATED,
-        changed_by=by,
-        changed_at=now,
-        changes={name: [None, _history_value(getattr(card, name))] for name in CARD_FIELDS},
-    )
+    history_record(card, action=Revision.Action.OPENED, by=by, at=now, changes=changes_between(None, card, CARD_FIELDS))
     return card
 
 
@@ -349,20 +358,17 @@ def card_update(*, card: CustomerCard, by: User, expected_version: int, **fields
     if unknown:
         raise ValueError(f"not a card field: {sorted(unknown)}")
     _require(by.showroom_id == card.showroom_id and by.has_perm("delivery.change_customercard"))
-    before = {name: _history_value(getattr(card, name)) for name in CARD_FIELDS}
+    before = copy.copy(card)
     for name, value in fields.items():
         setattr(card, name, value)
     errors = card_check(card)
     if errors:
         raise ValidationError(errors)
-    after = {name: _history_value(getattr(card, name)) for name in CARD_FIELDS}
-    changes = {name: [before[name], after[name]] for name in CARD_FIELDS if before[name] != after[name]}
+    changes = changes_between(before, card, CARD_FIELDS)
     now = timezone.now()
     save_with_version(card, fields=CARD_FIELDS, expected_version=expected_version, updated_at=now)
     if changes:
-        CardRevision.objects.create(
-            card=card, action=CardRevision.Action.UPDATED, changed_by=by, changed_at=now, changes=changes
-        )
+        history_record(card, action=Revision.Action.UPDATED, by=by, at=now, changes=changes)
     return card
 
 
@@ -442,6 +448,7 @@ def delivery_book(
         errors["service_advisor"] = [_("Name the service advisor who will meet the customer.")]
     if errors:
         raise ValidationError(errors)
+    before = copy.copy(delivery)
     if delivery is None:
         delivery = Delivery(showroom_id=contract.showroom_id, contract=contract, booked_by=by)
     delivery.starts_at, delivery.consultant = starts_at, consultant
@@ -459,7 +466,17 @@ def delivery_book(
                 delivery.save()
     except IntegrityError:
         raise ValidationError({"starts_at": [_slot_taken_message(_("another consultant"))]}) from None
+    _delivery_history(before, delivery, by=by)
     return delivery
+
+
+def _delivery_history(before: Delivery | None, delivery: Delivery, *, by: User, action: str = "") -> None:
+    """The delivery's history line: created (booked), or what changed since `before`."""
+    changes = changes_between(before, delivery, DELIVERY_FIELDS)
+    if before is None:
+        history_record(delivery, action=Revision.Action.CREATED, by=by, changes=changes)
+    elif changes:
+        history_record(delivery, action=action or Revision.Action.UPDATED, by=by, changes=changes)
 
 
 def _apply_checklist(delivery: Delivery, items: dict[str, bool]) -> None:
@@ -486,6 +503,7 @@ def delivery_save_checklist(
     delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
     if delivery.status != Delivery.Status.BOOKED:
         raise ValidationError(_("This delivery is done; its checklist is closed."))
+    before = copy.copy(delivery)
     _apply_checklist(delivery, items)
     delivery.customer_signed_name = customer_signed_name.strip()
     delivery.signature = signature if signature_is_valid(signature) else ""
@@ -495,6 +513,7 @@ def delivery_save_checklist(
         expected_version=expected_version,
         updated_at=timezone.now(),
     )
+    _delivery_history(before, delivery, by=by)
     return delivery
 
 
@@ -524,6 +543,7 @@ def delivery_move_to_now(*, delivery: Delivery, by: User, expected_version: int)
     if "appointment" not in delivery_missing_prerequisites(delivery=delivery):
         return delivery  # a double click, or the booked day has come: nothing to move
     now = timezone.now()
+    before = copy.copy(delivery)
     delivery.moved_from, delivery.moved_by, delivery.moved_at = delivery.starts_at, by, now
     delivery.starts_at = now
     save_with_version(
@@ -532,6 +552,7 @@ def delivery_move_to_now(*, delivery: Delivery, by: User, expected_version: int)
         expected_version=expected_version,
         updated_at=now,
     )
+    _delivery_history(before, delivery, by=by)
     return delivery
 
 
@@ -570,6 +591,7 @@ def delivery_complete(
     delivery = Delivery.objects.select_for_update().select_related("contract__lead", "showroom").get(pk=delivery.pk)
     if delivery.status != Delivery.Status.BOOKED:
         raise ValidationError(_("This delivery is already done."))
+    before = copy.copy(delivery)
     _apply_checklist(delivery, items)
     errors: dict[str, list[str]] = {}
     for item in delivery.open_required_items():
@@ -608,8 +630,16 @@ def delivery_complete(
         expected_version=expected_version,
         updated_at=now,
     )
+    _delivery_history(before, delivery, by=by, action=Revision.Action.COMPLETED)
     Contract.objects.filter(pk=contract.pk).update(
         status=Contract.Status.DELIVERED, version=F("version") + 1, updated_at=now
+    )
+    history_record(
+        contract,
+        action=Revision.Action.COMPLETED,
+        by=by,
+        at=now,
+        changes={"status": [contract.status, Contract.Status.DELIVERED.value]},
     )
     contact_record_after_order(
         lead=contract.lead, by=by, kind=ContactKind.DELIVERY, occurred_at=now, summary=contract.number
@@ -715,7 +745,15 @@ def callback_record(
     )
     if claimed != 1:
         raise ValidationError(_("This callback was already recorded."))
+    before = callback
     callback = Callback.objects.select_related("delivery__contract__lead", "delivery__showroom").get(pk=callback.pk)
+    history_record(
+        callback,
+        action=Revision.Action.COMPLETED,
+        by=by,
+        at=now,
+        changes=changes_between(before, callback, CALLBACK_FIELDS),
+    )
     contact_record_after_order(
         lead=callback.delivery.contract.lead,
         by=by,
@@ -749,7 +787,7 @@ def complaint_open(
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
-    return Complaint.objects.create(
+    complaint = Complaint.objects.create(
         showroom_id=delivery.showroom_id,
         delivery=delivery,
         callback=callback,
@@ -759,6 +797,14 @@ def complaint_open(
         opened_on=showroom_date_of(delivery.showroom, now),
         opened_by=by,
     )
+    history_record(
+        complaint,
+        action=Revision.Action.CREATED,
+        by=by,
+        at=now,
+        changes=changes_between(None, complaint, COMPLAINT_FIELDS),
+    )
+    return complaint
 
 
 @transaction.atomic
@@ -778,8 +824,18 @@ def complaint_add_action(*, complaint: Complaint, by: User, taken_on: date, desc
     action = ComplaintAction.objects.create(
         complaint=complaint, taken_on=taken_on, description=description.strip(), by=by
     )
+    before = copy.copy(complaint)
     if complaint.status == Complaint.Status.OPEN:
-        Complaint.objects.filter(pk=complaint.pk).update(status=Complaint.Status.IN_PROGRESS)
+        complaint.status = Complaint.Status.IN_PROGRESS
+        Complaint.objects.filter(pk=complaint.pk).update(status=complaint.status)
+    # What was done is the complaint's change: the action's text is the line's reason.
+    history_record(
+        complaint,
+        action=Revision.Action.UPDATED,
+        by=by,
+        changes=changes_between(before, complaint, COMPLAINT_FIELDS),
+        reason=action.description,
+    )
     return action
 
 
@@ -792,7 +848,15 @@ def complaint_close(*, complaint: Complaint, by: User, closing_note: str) -> Com
         raise ValidationError(_("This complaint is already closed."))
     if not closing_note.strip():
         raise ValidationError({"closing_note": [_("Say how the complaint was resolved before closing it.")]})
+    before = copy.copy(complaint)
     complaint.status, complaint.closed_at, complaint.closed_by = Complaint.Status.CLOSED, timezone.now(), by
     complaint.closing_note = closing_note.strip()
     complaint.save(update_fields=["status", "closed_at", "closed_by", "closing_note"])
+    history_record(
+        complaint,
+        action=Revision.Action.CLOSED,
+        by=by,
+        at=complaint.closed_at,
+        changes=changes_between(before, complaint, COMPLAINT_FIELDS),
+    )
     return complaint

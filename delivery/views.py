@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -178,6 +178,7 @@ def contract_detail(request, pk):
             "card": card,
             "callbacks": callbacks,
             "complaints": complaints,
+            "history": selectors.record_history(contract, user)[::-1],  # newest first
             "can_cancel": contract.is_live and user.has_perm("delivery.cancel_contract"),
             "can_edit": user.has_perm("delivery.change_contract"),
             "today": today,
@@ -208,36 +209,6 @@ def contract_cancel(request, pk):
 # --- The customer information card ------------------------------------------------------------------------------
 
 
-def _card_history_lines(card: CustomerCard):
-    """The card's revisions with readable lines: labels for codes and for the fields' names."""
-    history = []
-    for revision in selectors.card_history(card):
-        lines = []
-        if revision.action == revision.Action.UPDATED:
-            for name, (old, new) in revision.changes.items():
-                try:
-                    field = CustomerCard._meta.get_field(name)
-                except FieldDoesNotExist:  # a field removed since: show its stored name
-                    lines.append((name, old, new))
-                    continue
-                lines.append((field.verbose_name, _shown(field, old), _shown(field, new)))
-        history.append((revision, lines))
-    return history
-
-
-def _shown(field, value) -> str:
-    if value in (None, "", []):
-        return "–"
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
-    if isinstance(value, list):
-        labels = dict(CardForm.base_fields["priorities"].choices)
-        return ", ".join(str(labels.get(code, code)) for code in value)
-    if field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    return str(value)
-
-
 def card_detail(request, pk):
     card = get_card_for(request.user, pk)
     return render(
@@ -245,7 +216,7 @@ def card_detail(request, pk):
         "delivery/card_detail.html",
         {
             "card": card,
-            "history": _card_history_lines(card),
+            "history": selectors.record_history(card, request.user)[::-1],  # newest first
             "can_edit": request.user.has_perm("delivery.change_customercard"),
         },
     )

@@ -1,20 +1,9 @@
 from django.contrib import admin
 
+from dealer_crm.core.admin import RevisionInline
 from dealer_crm.core.admin_scope import ShowroomScopedAdmin
 
-from .models import Contact, Lead, LeadEvent, LostRequest, RegisterDay, RegisterDayEvent, Visit, VisitRevision
-
-
-class VisitRevisionInline(ShowroomScopedAdmin, admin.TabularInline):
-    model = VisitRevision
-    showroom_path = "visit__showroom"
-    phone_fields = ("changes",)  # an edited phone's old and new numbers
-    extra = 0
-    can_delete = False
-    readonly_fields = ["action", "changed_by", "changed_at", "changes", "reason"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
+from .models import Contact, Lead, LeadEvent, LostRequest, RegisterDay, Visit
 
 
 @admin.register(Visit)
@@ -26,7 +15,7 @@ class VisitAdmin(ShowroomScopedAdmin, admin.ModelAdmin):
     list_select_related = ["consultant", "showroom"]
     search_fields = ["customer_name", "phone"]
     phone_fields = ("phone",)
-    inlines = [VisitRevisionInline]
+    inlines = [RevisionInline]
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -38,23 +27,12 @@ class VisitAdmin(ShowroomScopedAdmin, admin.ModelAdmin):
         return False
 
 
-class RegisterDayEventInline(ShowroomScopedAdmin, admin.TabularInline):
-    model = RegisterDayEvent
-    showroom_path = "day__showroom"
-    extra = 0
-    can_delete = False
-    readonly_fields = ["action", "by", "at", "reason"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(RegisterDay)
 class RegisterDayAdmin(ShowroomScopedAdmin, admin.ModelAdmin):
     list_display = ["date", "showroom", "signed_off_at", "signed_off_by"]
     list_filter = ["showroom"]
     readonly_fields = ["showroom", "date", "signed_off_at", "signed_off_by"]
-    inlines = [RegisterDayEventInline]
+    inlines = [RevisionInline]
 
     def has_add_permission(self, request):
         return False
@@ -95,7 +73,7 @@ class LeadAdmin(ReadOnlyAdmin):
     list_select_related = ["owner", "showroom"]
     search_fields = ["customer_name", "phone"]
     phone_fields = ("phone",)
-    inlines = [LeadEventInline]
+    inlines = [LeadEventInline, RevisionInline]
 
 
 @admin.register(Contact)

@@ -23,6 +23,7 @@ from django.core.management.base import CommandError
 from django.db import reset_queries
 from django.db.models import Max
 
+from dealer_crm.core.history import Revision, changes_between, history_revision
 from dealer_crm.core.models import CarModel, District, InformationSource, Role, Showroom, User
 from leads.models import (
     OPEN_GRADES,
@@ -36,10 +37,9 @@ from leads.models import (
     RegisterDay,
     Visit,
     VisitKind,
-    VisitRevision,
 )
 from leads.rollups import rollups_rebuild
-from leads.services.register import VISIT_FIELDS, revision_value, visit_register
+from leads.services.register import VISIT_FIELDS, visit_register
 from leads.services.tracker import contact_record, lead_attach_visit, lead_decide_lost, lead_request_lost
 
 DEMO_SHOWROOM_CODE = "demo"
@@ -452,15 +452,15 @@ class RegisterLoader:
         # bulk_create fills in the ids (PostgreSQL and SQLite both return them), which the history lines need.
         # created_at/updated_at get the load time (auto_now); the history line carries when it was logged.
         visits = Visit.objects.bulk_create([visit for visit, _ in batch])
-        VisitRevision.objects.bulk_create(
+        # The same history line the service writes, so the entry's history page reads the same.
+        Revision.objects.bulk_create(
             [
-                VisitRevision(
-                    visit=visit,
-                    action=VisitRevision.Action.CREATED,
-                    changed_by=visit.created_by,
-                    changed_at=logged_at,
-                    # The same history format the service writes, so the entry's history page reads the same.
-                    changes={field: [None, revision_value(visit, field)] for field in VISIT_FIELDS},
+                history_revision(
+                    visit,
+                    action=Revision.Action.CREATED,
+                    by=visit.created_by,
+                    at=logged_at,
+                    changes=changes_between(None, visit, VISIT_FIELDS),
                 )
                 for visit, logged_at in batch
             ]

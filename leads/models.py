@@ -2,11 +2,13 @@
 (意向客户进度管控表): contacts, grades, lost-lead approvals and every change in a lead's history."""
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from dealer_crm.core.history import Revision
 from dealer_crm.core.models import CarModel, District, InformationSource, Showroom
 from dealer_crm.core.signoff import SignOff
 from dealer_crm.core.versioning import Versioned
@@ -100,6 +102,9 @@ class Visit(Versioned):
 
     objects = VisitQuerySet.as_manager()
 
+    revisions = GenericRelation(Revision, object_id_field="object_pk")
+    history_phone_fields = ("phone",)
+
     class Meta:
         verbose_name = _("register entry")
         verbose_name_plural = _("register entries")
@@ -156,28 +161,6 @@ class Visit(Versioned):
         return self.deleted_at is not None
 
 
-class VisitRevision(models.Model):
-    """Who changed what on a register entry, and when. Values are stored raw (codes, ids' labels), never translated."""
-
-    class Action(models.TextChoices):
-        CREATED = "created", _("created")
-        UPDATED = "updated", _("changed")
-        DELETED = "deleted", _("deleted")
-
-    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="revisions")
-    action = models.CharField(max_length=10, choices=Action.choices)
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    changed_at = models.DateTimeField()
-    changes = models.JSONField(default=dict)  # {field name: [old, new]}
-    reason = models.CharField(max_length=200, blank=True, default="")
-
-    class Meta:
-        ordering = ["changed_at", "id"]
-
-    def __str__(self):
-        return f"{self.visit_id} {self.action} {self.changed_at:%Y-%m-%d %H:%M}"
-
-
 class RegisterDay(SignOff):
     """A showroom's register for one day: holds the running-number lock and the manager's sign-off.
 
@@ -187,6 +170,8 @@ class RegisterDay(SignOff):
 
     showroom = models.ForeignKey(Showroom, on_delete=models.PROTECT, related_name="register_days")
     date = models.DateField(_("date"))
+
+    revisions = GenericRelation(Revision, object_id_field="object_pk")
 
     class Meta(SignOff.Meta):
         verbose_name = _("register day")
@@ -198,28 +183,6 @@ class RegisterDay(SignOff):
 
     def __str__(self):
         return f"{self.showroom} {self.date:%Y-%m-%d}"
-
-
-class RegisterDayEvent(models.Model):
-    """The sign-off history of a day: every sign-off and every reopening with its reason."""
-
-    class Action(models.TextChoices):
-        SIGNED_OFF = "signed_off", _("signed off")
-        REOPENED = "reopened", _("reopened")
-        # A late entry (补登) the manager approved after the sign-off joined the signed day.
-        AMENDED = "amended", _("late entry approved")
-
-    day = models.ForeignKey(RegisterDay, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(max_length=20, choices=Action.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField()
-    reason = models.CharField(_("reason"), max_length=200, blank=True, default="")
-
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self):
-        return f"{self.day} {self.action}"
 
 
 class LateEntry(Versioned):
@@ -326,6 +289,9 @@ class Lead(Versioned):
     response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    revisions = GenericRelation(Revision, object_id_field="object_pk")
+    history_phone_fields = ("phone",)
 
     class Meta:
         verbose_name = _("lead")

@@ -1,8 +1,9 @@
 from django.contrib import admin
 
+from dealer_crm.core.admin import RevisionInline
 from dealer_crm.core.admin_scope import ShowroomScopedAdmin, SuperuserOnlyAdmin
 
-from .models import DailyReport, DailyReportEvent, ImportSynonym, ReportSettings
+from .models import DailyReport, ImportSynonym, ReportSettings
 
 
 @admin.register(ReportSettings)
@@ -12,17 +13,6 @@ class ReportSettingsAdmin(ShowroomScopedAdmin, admin.ModelAdmin):
     list_display = ["showroom", "daily_report_cutoff", "delivery_overdue_days"]
 
 
-class DailyReportEventInline(ShowroomScopedAdmin, admin.TabularInline):
-    model = DailyReportEvent
-    showroom_path = "report__showroom"
-    extra = 0
-    can_delete = False
-    readonly_fields = ["action", "by", "at", "text"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(DailyReport)
 class DailyReportAdmin(ShowroomScopedAdmin, admin.ModelAdmin):
     """Read-only reference: reports are written through the app so the lock and the history apply."""
@@ -30,7 +20,7 @@ class DailyReportAdmin(ShowroomScopedAdmin, admin.ModelAdmin):
     list_display = ["date", "consultant", "showroom", "submitted_at", "signed_off_at"]
     list_filter = ["showroom", "date"]
     list_select_related = ["consultant", "showroom"]
-    inlines = [DailyReportEventInline]
+    inlines = [RevisionInline]
 
     def has_add_permission(self, request):
         return False

@@ -10,11 +10,13 @@ The row holds what the register and the tracker cannot know: the consultant's re
 from datetime import time
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from dealer_crm.core.history import Revision
 from dealer_crm.core.models import Showroom
 from dealer_crm.core.signoff import SignOff
 
@@ -65,6 +67,8 @@ class DailyReport(SignOff):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    revisions = GenericRelation(Revision, object_id_field="object_pk")
+
     class Meta(SignOff.Meta):
         verbose_name = _("daily report")
         verbose_name_plural = _("daily reports")
@@ -86,30 +90,6 @@ class DailyReport(SignOff):
     @property
     def is_submitted(self) -> bool:
         return self.submitted_at is not None
-
-
-class DailyReportEvent(models.Model):
-    """A report's history: submissions, the manager's comments, sign-offs and reopenings with their reason."""
-
-    class Action(models.TextChoices):
-        SUBMITTED = "submitted", _("submitted")
-        CORRECTED = "corrected", _("corrected the remarks")
-        COMMENTED = "commented", _("commented")
-        SIGNED_OFF = "signed_off", _("signed off")
-        REOPENED = "reopened", _("reopened")
-
-    report = models.ForeignKey(DailyReport, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(max_length=20, choices=Action.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField()
-    # The reason for reopening, or the comment as it was written (the report keeps only the latest).
-    text = models.TextField(blank=True, default="")
-
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self):
-        return f"{self.report} {self.action}"
 
 
 # --- Excel exports and imports (issue 7: dealer_crm/core/excel.py, reports/excel/) ---

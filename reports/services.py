@@ -10,12 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dealer_crm.core.clock import showroom_today
+from dealer_crm.core.history import Revision, history_record
 from dealer_crm.core.models import User
 from dealer_crm.core.signoff import record_reopen, record_sign_off
 from dealer_crm.core.versioning import save_with_version
 
 from .analytics import selectors
-from .models import DailyReport, DailyReportEvent
+from .models import DailyReport
 
 
 def _lock_report(*, consultant: User, day: date) -> DailyReport:
@@ -63,12 +64,12 @@ def daily_report_submit(*, consultant: User, day: date, remarks: str, expected_v
     if first:
         report.submitted_at = now
     save_with_version(report, fields=["remarks", "submitted_at"], expected_version=expected_version, updated_at=now)
-    DailyReportEvent.objects.create(
-        report=report,
-        action=DailyReportEvent.Action.SUBMITTED if first else DailyReportEvent.Action.CORRECTED,
+    history_record(
+        report,
+        action=Revision.Action.SUBMITTED if first else Revision.Action.CORRECTED,
         by=consultant,
         at=now,
-        text=report.remarks,
+        reason=report.remarks,
     )
     return report
 
@@ -88,9 +89,7 @@ def daily_report_comment(*, consultant: User, day: date, by: User, comment: str,
     save_with_version(report, fields=["manager_comment"], expected_version=expected_version, updated_at=now)
     if not changed:
         return report
-    DailyReportEvent.objects.create(
-        report=report, action=DailyReportEvent.Action.COMMENTED, by=by, at=now, text=comment
-    )
+    history_record(report, action=Revision.Action.COMMENTED, by=by, at=now, reason=comment)
     return report
 
 
@@ -116,12 +115,8 @@ def daily_report_sign_off(
     snapshot = selectors.daily_report_snapshot(consultant=consultant, day=day)
     record_sign_off(report, by=by, expected_version=expected_version, snapshot=snapshot, fields=tuple(fields))
     if commented:
-        DailyReportEvent.objects.create(
-            report=report, action=DailyReportEvent.Action.COMMENTED, by=by, at=report.updated_at, text=comment.strip()
-        )
-    DailyReportEvent.objects.create(
-        report=report, action=DailyReportEvent.Action.SIGNED_OFF, by=by, at=report.signed_off_at
-    )
+        history_record(report, action=Revision.Action.COMMENTED, by=by, at=report.updated_at, reason=comment.strip())
+    history_record(report, action=Revision.Action.SIGNED_OFF, by=by, at=report.signed_off_at)
     return report
 
 
@@ -133,7 +128,5 @@ def daily_report_reopen(
     _require_reviewer(by, consultant)
     report = _lock_report(consultant=consultant, day=day)
     if record_reopen(report, expected_version=expected_version, reason=reason):
-        DailyReportEvent.objects.create(
-            report=report, action=DailyReportEvent.Action.REOPENED, by=by, at=timezone.now(), text=reason.strip()
-        )
+        history_record(report, action=Revision.Action.REOPENED, by=by, reason=reason.strip())
     return report

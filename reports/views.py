@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from dealer_crm.core.clock import showroom_today
 from dealer_crm.core.db_routing import reads_from_replica
+from dealer_crm.core.history import history_of
 from dealer_crm.core.signoff import reopen_from_request
 from dealer_crm.core.versioning import StaleError, form_conflict
 from leads.selectors.register import late_entries_visible_to, register_days_for
@@ -26,7 +27,7 @@ from .access import get_consultant_for, require_report_reviewer, require_report_
 from .analytics import selectors
 from .analytics.charts import CHARTS, chart_config, heat_cells, table_rows
 from .forms import CommentForm, PeriodForm, RemarksForm, recent_period, this_month
-from .models import DailyReport, DailyReportEvent
+from .models import DailyReport
 
 
 def _neighbours(day: date, today: date) -> dict:
@@ -107,7 +108,7 @@ def _report_page(request, *, consultant, day, today, report, form):
             "day": day,
             "today": today,
             "report": report,
-            "events": list(report.events.select_related("by")) if report else [],
+            "events": history_of(report, phone_visible=True) if report else [],  # no phone in it to mask
             "status": selectors.daily_report_status(report, cutoff_at=cutoff_at, now=timezone.now()),
             "figures": reported.figures,
             "reported": reported,
@@ -156,7 +157,6 @@ def _review_page(request, *, day: date, failed: tuple[int, CommentForm] | None =
             "flagged": sum(1 for card in cards if card.status.flagged),
             "signed_off": sum(1 for card in cards if card.report and card.report.is_signed_off),
             "cutoff_at": review.cutoff_at,
-            "event_actions": DailyReportEvent.Action,
             **_neighbours(day, today),
         },
     )

@@ -13,9 +13,11 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.admin import GenericTabularInline
 from django.utils.translation import gettext_lazy as _
 
 from .admin_scope import SELF, GlobalReferenceAdmin, ShowroomScopedAdmin, SuperuserOnlyAdmin, sees_every_showroom
+from .history import Revision
 from .models import CarModel, DealerGroup, District, InformationSource, Role, Showroom, User
 from .services import SHOWROOM_ROLES, staff_set_role
 
@@ -156,3 +158,20 @@ class DistrictAdmin(ShowroomScopedAdmin, admin.ModelAdmin):
 
     list_display = ["name", "showroom", "is_active"]
     list_filter = ["showroom"]
+
+
+class RevisionInline(ShowroomScopedAdmin, GenericTabularInline):
+    """A record's history (history.py) under its admin page, read-only: it is written by the services."""
+
+    model = Revision
+    ct_fk_field = "object_pk"
+    phone_fields = ("changes",)  # an edited phone's old and new numbers
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["action", "by", "at", "changes", "reason"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -194,3 +194,7 @@ class District(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# The history's one table lives with its mechanism (history.py); imported here so Django registers it.
+from .history import Revision  # noqa: E402, F401

@@ -34,10 +34,15 @@ def mask_phone(phone: str) -> str:
     return f"{phone[:3]}{'*' * (len(phone) - 7)}{phone[-4:]}"
 
 
+def can_see_phones(viewer) -> bool:
+    """The showroom's staff see their customers' numbers in full (the scoped selectors already keep others'
+    customers away); the dealer group's read-only role calls no one, so it sees them masked. `viewer` None: the
+    command line, which is the showroom's own. (The register's entries have their own rule: can_see_phone.)"""
+    return viewer is None or not viewer.is_group_viewer
+
+
 def phone_for(viewer, phone: str) -> str:
-    """A customer's number as `viewer` may see it. The showroom's staff see their customers' numbers in full (the
-    scoped selectors already keep others' customers away); the dealer group's read-only role calls no one, so it
-    sees them masked. `viewer` None: the command line, which is the showroom's own."""
-    if phone and viewer is not None and viewer.is_group_viewer:
+    """A customer's number as `viewer` may see it (can_see_phones)."""
+    if phone and not can_see_phones(viewer):
         return mask_phone(phone)
     return phone

@@ -11,7 +11,7 @@ signed is what the month shows, whatever happens to the live data afterwards. Th
 - `SignOffForm`, `ReopenForm`: what the two buttons post (the version; the reason);
 - `changes_since_sign_off(...)`: the live figures against the signed ones, in words ("+3 visitors").
 
-Each app keeps its own history rows (who signed, who reopened and why): the caller writes them.
+The caller keeps who signed, who reopened and why in the record's history (history.py: signed_off, reopened).
 """
 
 from collections.abc import Callable

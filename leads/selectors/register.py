@@ -6,11 +6,12 @@ from datetime import date
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from dealer_crm.core.history import HistoryEntry, history_of
 from dealer_crm.core.models import Showroom, User
 from dealer_crm.core.phones import mask_phone
 from dealer_crm.core.signoff import changes_since_sign_off
 
-from ..models import LateEntry, RegisterDay, Visit, VisitRevision
+from ..models import LateEntry, RegisterDay, Visit
 
 SHORT_SUMMARY_CHARS = 10
 IMPLAUSIBLE_VISIT_MINUTES = 4 * 60
@@ -172,44 +173,6 @@ def late_entry_queue(user: User) -> list[LateEntry]:
     return list(late_entries_visible_to(user).filter(state=LateEntry.State.PENDING).order_by("visit_date", "filed_at"))
 
 
-@dataclass(frozen=True)
-class HistoryLine:
-    label: str
-    old: str
-    new: str
-
-
-def visit_history(visit: Visit, viewer: User) -> list[tuple[VisitRevision, list[HistoryLine]]]:
-    """The entry's revisions, each with readable lines: labels for codes, phones masked as elsewhere."""
-    # Decided by the rule, not by comparing with the current number: an entry whose phone was removed
-    # must still mask the old number in its history.
-    phone_visible = can_see_phone(viewer, visit)
-    history = []
-    for revision in visit.revisions.select_related("changed_by"):
-        lines = []
-        if revision.action == VisitRevision.Action.UPDATED:
-            for field_name, (old, new) in revision.changes.items():
-                field = Visit._meta.get_field(field_name)
-                lines.append(
-                    HistoryLine(
-                        label=str(field.verbose_name),
-                        old=_history_value(field, old, phone_visible),
-                        new=_history_value(field, new, phone_visible),
-                    )
-                )
-        history.append((revision, lines))
-    return history
-
-
-def _history_value(field, value, phone_visible: bool) -> str:
-    if value in (None, ""):
-        return "–"
-    if field.name == "phone" and not phone_visible:
-        return mask_phone(value)
-    if field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    if isinstance(value, bool):
-        return str(_("Yes") if value else _("No"))
-    if field.name in ("arrived_at", "left_at"):
-        return value[11:16]  # the ISO timestamp's HH:MM: the day cannot change
-    return str(value)
+def visit_history(visit: Visit, viewer: User) -> list[HistoryEntry]:
+    """The entry's history, its phone numbers masked unless the viewer may see this entry's (can_see_phone)."""
+    return history_of(visit, phone_visible=can_see_phone(viewer, visit))

@@ -1,7 +1,8 @@
 """Writes to the visitor register. Views, admin, commands and tests all go through these functions."""
 
+import copy
 from collections.abc import Collection
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -10,12 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dealer_crm.core.clock import showroom_date_of
+from dealer_crm.core.history import Revision, changes_between, history_record
 from dealer_crm.core.models import Showroom, User
 from dealer_crm.core.phones import normalize_phone
 from dealer_crm.core.signoff import record_reopen, record_sign_off
 from dealer_crm.core.versioning import save_with_version
 
-from ..models import LateEntry, RegisterDay, RegisterDayEvent, Visit, VisitRevision
+from ..models import LateEntry, RegisterDay, Visit
 from ..rollups import visit_rollup_refresh
 from ..selectors.register import register_day_snapshot
 from ..services.tracker import lead_attach_visit
@@ -115,18 +117,6 @@ def _refuse_if_signed_off(day: RegisterDay) -> None:
         )
 
 
-def revision_value(visit: Visit, field: str):
-    """A field's value as the history keeps it: raw codes and plain values, labels of related rows."""
-    value = getattr(visit, field)
-    if hasattr(value, "pk"):
-        return str(value)
-    if isinstance(value, datetime):
-        # In showroom time: a value read back from the database is in UTC, one from the form in local
-        # time, and the same moment must compare equal (and the history shows HH:MM as the showroom saw it).
-        return value.astimezone(visit.showroom.zone).isoformat()
-    return value
-
-
 @transaction.atomic
 def visit_register(*, showroom: Showroom, created_by: User, visit_date: date, **fields) -> Visit:
     """Log a walk-in or call in the showroom's register.
@@ -146,12 +136,8 @@ def visit_register(*, showroom: Showroom, created_by: User, visit_date: date, **
     last = Visit.objects.filter(showroom=showroom, visit_date=visit_date).aggregate(n=Max("number"))["n"]
     visit.number = (last or 0) + 1
     visit.save()
-    VisitRevision.objects.create(
-        visit=visit,
-        action=VisitRevision.Action.CREATED,
-        changed_by=created_by,
-        changed_at=now,
-        changes={field: [None, revision_value(visit, field)] for field in VISIT_FIELDS},
+    history_record(
+        visit, action=Revision.Action.CREATED, by=created_by, at=now, changes=changes_between(None, visit, VISIT_FIELDS)
     )
     visit_rollup_refresh(showroom=showroom, day=visit_date, consultant_id=visit.consultant_id)
     if visit.phone:
@@ -169,20 +155,17 @@ def visit_update(*, visit: Visit, editor: User, expected_version: int, **fields)
     day = _lock_day(visit.showroom, visit.visit_date)
     _refuse_if_signed_off(day)
 
-    before = {field: revision_value(visit, field) for field in VISIT_FIELDS}
+    before = copy.copy(visit)
     consultant_before = visit.consultant_id
     for field, value in fields.items():
         setattr(visit, field, value)
     now = timezone.now()
     _validate_visit(visit)
-    after = {field: revision_value(visit, field) for field in VISIT_FIELDS}
-    changes = {field: [before[field], after[field]] for field in VISIT_FIELDS if before[field] != after[field]}
+    changes = changes_between(before, visit, VISIT_FIELDS)
 
     save_with_version(visit, fields=VISIT_FIELDS, expected_version=expected_version, updated_at=now)
     if changes:
-        VisitRevision.objects.create(
-            visit=visit, action=VisitRevision.Action.UPDATED, changed_by=editor, changed_at=now, changes=changes
-        )
+        history_record(visit, action=Revision.Action.UPDATED, by=editor, at=now, changes=changes)
     # An entry moved to another consultant leaves one row and joins another (the day itself never changes).
     for consultant_id in sorted({consultant_before, visit.consultant_id}):
         visit_rollup_refresh(showroom=visit.showroom, day=visit.visit_date, consultant_id=consultant_id)
@@ -203,9 +186,7 @@ def visit_delete(*, visit: Visit, by: User, reason: str) -> None:
     Visit.objects.filter(pk=visit.pk).update(
         deleted_at=now, deleted_by=by, delete_reason=reason, updated_at=now, version=F("version") + 1
     )
-    VisitRevision.objects.create(
-        visit=visit, action=VisitRevision.Action.DELETED, changed_by=by, changed_at=now, reason=reason
-    )
+    history_record(visit, action=Revision.Action.DELETED, by=by, at=now, reason=reason)
     visit_rollup_refresh(showroom=visit.showroom, day=visit.visit_date, consultant_id=visit.consultant_id)
 
 
@@ -223,9 +204,7 @@ def register_day_sign_off(*, showroom: Showroom, day: date, by: User, expected_v
     register_day = _lock_day(showroom, day)
     snapshot = register_day_snapshot(showroom=showroom, day=day)
     if record_sign_off(register_day, by=by, expected_version=expected_version, snapshot=snapshot):
-        RegisterDayEvent.objects.create(
-            day=register_day, action=RegisterDayEvent.Action.SIGNED_OFF, by=by, at=register_day.signed_off_at
-        )
+        history_record(register_day, action=Revision.Action.SIGNED_OFF, by=by, at=register_day.signed_off_at)
     return register_day
 
 
@@ -237,9 +216,7 @@ def register_day_reopen(
     _require_register_manager(by, showroom)
     register_day = _lock_day(showroom, day)
     if record_reopen(register_day, expected_version=expected_version, reason=reason):
-        RegisterDayEvent.objects.create(
-            day=register_day, action=RegisterDayEvent.Action.REOPENED, by=by, at=timezone.now(), reason=reason.strip()
-        )
+        history_record(register_day, action=Revision.Action.REOPENED, by=by, reason=reason.strip())
     return register_day
 
 
@@ -332,12 +309,12 @@ def late_entry_approve(*, late_entry: LateEntry, by: User, expected_version: int
     save_with_version(
         late_entry, fields=["state", "decided_by", "decided_at", "visit"], expected_version=expected_version
     )
-    VisitRevision.objects.create(
-        visit=visit,
-        action=VisitRevision.Action.CREATED,
-        changed_by=late_entry.filed_by,
-        changed_at=late_entry.filed_at,
-        changes={field: [None, revision_value(visit, field)] for field in VISIT_FIELDS},
+    history_record(
+        visit,
+        action=Revision.Action.CREATED,
+        by=late_entry.filed_by,
+        at=late_entry.filed_at,
+        changes=changes_between(None, visit, VISIT_FIELDS),
         reason=late_entry.reason,
     )
     visit_rollup_refresh(showroom=visit.showroom, day=visit.visit_date, consultant_id=visit.consultant_id)
@@ -347,12 +324,12 @@ def late_entry_approve(*, late_entry: LateEntry, by: User, expected_version: int
         amendment = {"late_entry": late_entry.pk, "visit": visit.pk, "at": now.isoformat(), "by": by.pk}
         day.snapshot = {**day.snapshot, "amendments": [*day.snapshot.get("amendments", []), amendment]}
         save_with_version(day, fields=["snapshot"], expected_version=day.version)
-        RegisterDayEvent.objects.create(
-            day=day,
-            action=RegisterDayEvent.Action.AMENDED,
+        history_record(
+            day,
+            action=Revision.Action.AMENDED,
             by=by,
             at=now,
-            reason=f"#{visit.number} {visit.customer_name}: {late_entry.reason}"[:200],
+            reason=f"#{visit.number} {visit.customer_name}: {late_entry.reason}",
         )
     return visit
 

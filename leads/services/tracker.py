@@ -1,6 +1,7 @@
 """Writes to intent leads. A lead's grade changes only through `contact_record` (or the manager's lost-lead
 decision), and every write leaves a LeadEvent carrying the lead's grade, status and owner afterwards."""
 
+import copy
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dealer_crm.core.clock import showroom_date_of, showroom_today
+from dealer_crm.core.history import Revision, changes_between, history_record
 from dealer_crm.core.models import CarModel, Showroom, User
 from dealer_crm.core.versioning import save_with_version
 
@@ -508,16 +510,16 @@ def lead_update_details(*, lead: Lead, by: User, expected_version: int, car_mode
     unknown = set(fields) - set(LEAD_DETAIL_FIELDS)
     if unknown:
         raise ValueError(f"not a detail field: {sorted(unknown)}")
-    changes = {}
+    before = copy.copy(lead)
     for name, value in fields.items():
-        old = getattr(lead, name)
-        if old != value:
-            changes[name] = [str(old) if old is not None else None, str(value) if value is not None else None]
-            setattr(lead, name, value)
+        setattr(lead, name, value)
+    changes = changes_between(before, lead, fields)
     save_with_version(lead, fields=fields, expected_version=expected_version, updated_at=timezone.now())
     if car_models is not None:
         lead.car_models.set(car_models)
     if changes:
+        history_record(lead, action=Revision.Action.UPDATED, by=by, changes=changes)
+        # The timeline's "details changed" line (a domain event, read with the grade's history).
         _event(lead, kind=LeadEvent.Kind.EDITED, by=by, details=changes)
     return lead
 

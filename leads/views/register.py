@@ -19,6 +19,7 @@ from django_filters.views import FilterView
 from dealer_crm.core.access import require_perm
 from dealer_crm.core.clock import showroom_today
 from dealer_crm.core.forms import ReasonForm, add_service_errors
+from dealer_crm.core.history import history_of
 from dealer_crm.core.pagination import CappedPaginator
 from dealer_crm.core.phones import mask_phone, normalize_phone
 from dealer_crm.core.signoff import ReopenForm, SignOffForm, reopen_from_request
@@ -284,7 +285,8 @@ def register_review(request, day=None):
             "flagged": sum(1 for visit in visits if visit.flags),
             "register_day": register_day,
             "changes": selectors.register_day_changes(register_day, totals),
-            "events": register_day.events.select_related("by") if register_day else [],
+            # A day's sign-offs, reopenings and approved late entries carry no phone number: nothing to mask.
+            "events": history_of(register_day, phone_visible=True) if register_day else [],
             "sign_off_form": SignOffForm(initial={"version": version}),
             "reopen_form": ReopenForm(initial={"version": version}),
             "late_queue": selectors.late_entry_queue(request.user),

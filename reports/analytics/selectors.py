@@ -47,6 +47,7 @@ from django.utils.functional import Promise
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from dealer_crm.core.history import HistoryEntry, history_entries
 from dealer_crm.core.models import Role, Showroom, User
 from dealer_crm.core.signoff import changes_since_sign_off
 from leads.models import (
@@ -939,6 +940,7 @@ class ReviewCard:
     report: DailyReport | None
     status: ReportStatus
     changes: list[str] = field(default_factory=list)  # of a signed report's figures since its sign-off
+    history: list[HistoryEntry] = field(default_factory=list)  # submissions, comments, sign-offs, reopenings
 
 
 @dataclass
@@ -959,7 +961,7 @@ def daily_review(*, showroom: Showroom, day: date) -> Review:
         report.consultant_id: report
         for report in DailyReport.objects.filter(showroom=showroom, date=day)
         .select_related("signed_off_by")
-        .prefetch_related("events__by")
+        .prefetch_related("revisions__by")
     }
     consultants = (
         User.objects.filter(
@@ -987,6 +989,8 @@ def daily_review(*, showroom: Showroom, day: date) -> Review:
                 report=report,
                 status=daily_report_status(report, cutoff_at=cutoff_at, now=now),
                 changes=reported.changes,
+                # No phone in a report's history: nothing to mask.
+                history=history_entries(DailyReport, report.revisions.all(), phone_visible=True) if report else [],
             )
         )
     return Review(cards=cards, cutoff_at=cutoff_at)

@@ -321,7 +321,10 @@ def test_a_cancelled_customer_signing_again_keeps_their_card(frozen_clock, signe
 
     card.refresh_from_db()
     assert (CustomerCard.objects.count(), card.contract, card.model_bought) == (1, second, other_car_model)
-    assert card.revisions.last().changes["model_bought"] == [str(first.car_model), str(other_car_model)]
+    assert card.revisions.last().changes["model_bought"] == [
+        {"pk": first.car_model.pk, "label": str(first.car_model)},
+        {"pk": other_car_model.pk, "label": str(other_car_model)},
+    ]
 
 
 def test_only_a_manager_cancels_and_only_with_a_reason(frozen_clock, signed, consultant, manager, other_manager):

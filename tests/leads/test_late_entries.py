@@ -9,8 +9,9 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from dealer_crm.core.history import Revision
 from dealer_crm.core.versioning import STALE_MESSAGE, StaleError
-from leads.models import LateEntry, Lead, RegisterDay, RegisterDayEvent, Visit
+from leads.models import LateEntry, Lead, RegisterDay, Visit
 from leads.selectors import register as selectors
 from leads.services import register as services
 from tests.conftest import CURRENT_TIME, TODAY
@@ -59,7 +60,7 @@ def test_sign_off_without_the_pages_version_or_with_a_stale_one_is_refused(make_
         with pytest.raises(StaleError):
             services.register_day_sign_off(showroom=manager.showroom, day=TODAY, by=manager, expected_version=version)
     assert not RegisterDay.objects.get(date=TODAY).is_signed_off
-    assert not RegisterDayEvent.objects.exists()
+    assert not RegisterDay.objects.get(date=TODAY).revisions.exists()
 
 
 def test_the_sign_off_button_without_a_version_shows_the_conflict_message(make_visit, consultant, manager, client_for):
@@ -74,7 +75,7 @@ def test_a_double_click_signs_off_once_even_with_the_older_version(signed_day, m
     again = services.register_day_sign_off(showroom=manager.showroom, day=TODAY, by=manager, expected_version=1)
 
     assert again.version == signed_day.version == 2
-    assert RegisterDayEvent.objects.filter(action="signed_off").count() == 1
+    assert Revision.objects.filter(action="signed_off").count() == 1
 
 
 def test_reopen_with_a_stale_version_is_refused_and_needs_a_reason(signed_day, manager):
@@ -177,7 +178,7 @@ def test_the_manager_approves_a_late_entry_it_joins_the_register_marked_late_and
         {"late_entry": late_entry.pk, "visit": visit.pk, "at": late_entry.decided_at.isoformat(), "by": manager.pk}
     ]
     assert day.snapshot["totals"]["entries"] == 2  # what was signed does not move
-    assert [event.action for event in day.events.all()] == ["signed_off", "amended"]
+    assert [event.action for event in day.revisions.all()] == ["signed_off", "amended"]
     totals = selectors.register_day_totals(showroom=manager.showroom, day=TODAY)
     assert selectors.register_day_changes(day, totals) == ["登记 +1", "来店 +1"]  # "since sign-off: +1 entries, …"
     as_signed = selectors.register_as_signed(showroom=manager.showroom, start=TODAY, end=TODAY)

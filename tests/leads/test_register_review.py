@@ -10,7 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from leads.models import RegisterDay, RegisterDayEvent, Visit
+from dealer_crm.core.history import Revision
+from leads.models import RegisterDay, Visit
 from leads.services import register as services
 from tests.conftest import CURRENT_TIME, TODAY
 from tests.factories import visit_times
@@ -103,7 +104,7 @@ def test_sign_off_records_who_and_when(boss, manager, make_visit, consultant):
     assert response["Location"] == review_url()
     day = RegisterDay.objects.get(showroom=manager.showroom, date=TODAY)
     assert (day.signed_off_by, day.signed_off_at) == (manager, CURRENT_TIME)
-    event = RegisterDayEvent.objects.get(day=day)
+    event = day.revisions.get()
     assert (event.action, event.by, event.at, event.reason) == ("signed_off", manager, CURRENT_TIME, "")
     html = boss.get(review_url()).content.decode()
     assert re.search(r"刘强.*2026-11-21 15:30", html)
@@ -114,7 +115,7 @@ def test_signing_off_twice_records_one_sign_off(manager):
     sign_off_day(showroom=manager.showroom, day=TODAY, by=manager)
     sign_off_day(showroom=manager.showroom, day=TODAY, by=manager)
 
-    assert RegisterDayEvent.objects.filter(action="signed_off").count() == 1
+    assert Revision.objects.filter(action="signed_off").count() == 1
 
 
 def test_consultant_cannot_sign_off_through_the_service(consultant):
@@ -231,7 +232,7 @@ def test_reopen_without_a_reason_is_refused(signed_off_entry, boss, manager):
     assert RegisterDay.objects.get(date=TODAY).is_signed_off
     with pytest.raises(ValidationError):
         reopen_day(showroom=manager.showroom, day=TODAY, by=manager, reason="")
-    assert not RegisterDayEvent.objects.filter(action="reopened").exists()
+    assert not Revision.objects.filter(action="reopened").exists()
 
 
 def test_reopen_keeps_the_reason_in_the_days_history_and_unlocks_edits(
@@ -246,11 +247,11 @@ def test_reopen_keeps_the_reason_in_the_days_history_and_unlocks_edits(
     assert response.status_code == 302
     day = RegisterDay.objects.get(date=TODAY)
     assert not day.is_signed_off and day.signed_off_by is None
-    assert [(event.action, event.by, event.reason) for event in day.events.all()] == [
+    assert [(event.action, event.by, event.reason) for event in day.revisions.all()] == [
         ("signed_off", manager, ""),
         ("reopened", manager, "张伟漏填了意向车型"),
     ]
-    assert day.events.last().at == CURRENT_TIME + timedelta(minutes=20)
+    assert day.revisions.last().at == CURRENT_TIME + timedelta(minutes=20)
     history = boss.get(review_url()).content.decode()
     assert re.search(rf'id="day-history">.*{zh("signed off")}.*{zh("reopened")}.*张伟漏填了意向车型', history, re.S)
 

@@ -6,7 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from leads.models import Visit, VisitRevision
+from dealer_crm.core.history import Revision
+from leads.models import Visit
 from leads.services import register as services
 from tests.conftest import CURRENT_TIME, TODAY
 from tests.factories import DistrictFactory, UserFactory, source, visit_times
@@ -48,9 +49,9 @@ def test_complete_entry_is_saved_with_number_one_and_a_history_line(register, co
     assert (visit.number, visit.visit_date, visit.created_by) == (1, TODAY, consultant)
     assert visit.showroom == consultant.showroom
     revision = visit.revisions.get()
-    assert revision.action == VisitRevision.Action.CREATED
-    assert revision.changed_by == consultant
-    assert revision.changed_at == CURRENT_TIME
+    assert revision.action == Revision.Action.CREATED
+    assert revision.by == consultant
+    assert revision.at == CURRENT_TIME
     assert revision.changes["customer_name"] == [None, "王先生"]
     assert revision.changes["phone"] == [None, "13800138000"]
 

@@ -10,11 +10,12 @@ from django.core.management.base import CommandError
 from django.db.models import Q
 from django.urls import reverse
 
+from dealer_crm.core.history import Revision
 from dealer_crm.core.models import CarModel, District, Role, Showroom, User
 from dealer_crm.core.phones import MOBILE
 from delivery.models import Callback, Complaint, Contract, CustomerCard, Delivery
 from leads.demo import DEMO_PASSWORD, DEMO_SHOWROOM_CODE
-from leads.models import Contact, Lead, LostRequest, OwnershipClash, RegisterDay, Visit, VisitRevision
+from leads.models import Contact, Lead, LostRequest, OwnershipClash, RegisterDay, Visit
 from reports.analytics import selectors
 from reports.analytics.charts import CHARTS
 from reports.forms import recent_period
@@ -93,11 +94,12 @@ def test_creates_a_catalogue_districts_and_the_requested_number_of_entries_each_
     assert CarModel.objects.filter(brand="丰田", name="凯美瑞").exists()
     assert District.objects.filter(showroom__code=DEMO_SHOWROOM_CODE, name="朝阳区").exists()
     assert demo_visits().count() == FEW_VISITS
-    created = VisitRevision.objects.filter(visit__showroom__code=DEMO_SHOWROOM_CODE, action="created")
+    created = Revision.objects.filter(showroom__code=DEMO_SHOWROOM_CODE, action="created")
     assert created.count() == FEW_VISITS
-    revision = created.select_related("visit").first()
-    assert revision.changed_by_id == revision.visit.consultant_id
-    assert revision.changes["phone"] == [None, revision.visit.phone]
+    revision = created.first()
+    visit = Visit.objects.get(pk=revision.object_pk)
+    assert revision.by_id == visit.consultant_id
+    assert revision.changes["phone"] == [None, visit.phone]
     # Each day with entries has its register day, as the service would have left it.
     assert set(RegisterDay.objects.values_list("date", flat=True)) == set(
         demo_visits().values_list("visit_date", flat=True)
@@ -194,7 +196,7 @@ def test_a_second_run_changes_nothing_and_prints_the_logins_again(db, frozen_clo
     seed_demo(visits=120)
 
     def counts():
-        models = (Showroom, User, CarModel, District, Visit, VisitRevision, RegisterDay, Lead, Contact)
+        models = (Showroom, User, CarModel, District, Visit, Revision, RegisterDay, Lead, Contact)
         return [model.objects.count() for model in models]
 
     before = counts()

@@ -5,7 +5,8 @@ from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from leads.models import Visit, VisitRevision
+from dealer_crm.core.history import Revision
+from leads.models import Visit
 from leads.services import register as services
 from tests.conftest import CURRENT_TIME
 from tests.i18n import zh
@@ -31,8 +32,8 @@ def test_manager_deletes_softly_recording_who_when_and_why(client_for, manager, 
         manager,
         "同一客户登记了两次",
     )
-    revision = deleted.revisions.get(action=VisitRevision.Action.DELETED)
-    assert (revision.changed_by, revision.changed_at, revision.reason) == (manager, CURRENT_TIME, "同一客户登记了两次")
+    revision = deleted.revisions.get(action=Revision.Action.DELETED)
+    assert (revision.by, revision.at, revision.reason) == (manager, CURRENT_TIME, "同一客户登记了两次")
 
 
 def test_deleted_entry_leaves_the_register_and_its_page(client_for, manager, consultant, entry):
@@ -74,7 +75,7 @@ def test_service_refuses_a_consultants_delete(consultant, entry):
     with pytest.raises(PermissionDenied):
         services.visit_delete(visit=entry, by=consultant, reason="录错了")
 
-    assert not VisitRevision.objects.filter(action="deleted").exists()
+    assert not Revision.objects.filter(action="deleted").exists()
 
 
 def test_service_refuses_a_delete_by_the_manager_of_another_showroom(other_manager, entry):

@@ -8,10 +8,11 @@ from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from dealer_crm.core.history import Revision
 from dealer_crm.core.versioning import STALE_MESSAGE
 from reports import services
 from reports.analytics.selectors import daily_report_status
-from reports.models import DailyReport, DailyReportEvent, ReportSettings
+from reports.models import DailyReport, ReportSettings
 from tests.conftest import CURRENT_TIME, TODAY
 from tests.i18n import shown, zh
 from tests.reports.conftest import at, nov
@@ -25,7 +26,7 @@ def report_url(day) -> str:
 
 
 def events(report: DailyReport) -> list[tuple]:
-    return [(event.action, event.by.username, event.at, event.text) for event in report.events.all()]
+    return [(event.action, event.by.username, event.at, event.reason) for event in report.revisions.all()]
 
 
 def flash(response) -> list[str]:
@@ -204,7 +205,7 @@ def test_only_a_submitted_report_is_signed_off_and_twice_signs_off_once(world):
     sign_off_report(consultant=world.zhang, day=TODAY, by=world.manager)
     sign_off_report(consultant=world.zhang, day=TODAY, by=world.manager)
 
-    assert DailyReportEvent.objects.filter(action="signed_off").count() == 1
+    assert Revision.objects.filter(action="signed_off").count() == 1
 
 
 def test_the_database_refuses_a_sign_off_without_submission(world):

@@ -133,7 +133,7 @@ def test_reopening_from_the_review_keeps_the_reason(world, boss):
 
     report = DailyReport.objects.get(consultant=world.zhang)
     assert not report.is_signed_off
-    assert report.events.last().text == "漏了一个来电"
+    assert report.revisions.last().reason == "漏了一个来电"
 
 
 def test_consultants_may_not_review(world, client_for):
