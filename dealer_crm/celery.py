@@ -49,6 +49,9 @@ app.conf.beat_schedule = {
     # Nightly at 03:10: background Excel exports' files older than EXCEL_KEEP_DAYS are deleted (they hold
     # customers' personal data; the export records stay). Idempotent: a missed night is caught up the next.
     "purge-exports": {"task": "reports.purge_exports", "schedule": crontab(hour=3, minute=10)},
+    # Nightly at 02:40: every showroom's integrity checks into the findings the page reads (they aggregate the
+    # whole history). Once a night: a showroom checked in the last 20 hours is skipped.
+    "check-integrity": {"task": "reports.check_integrity", "schedule": crontab(hour=2, minute=40)},
     # Every minute: background exports whose worker died (no heartbeat for EXPORT_CLAIM_TTL) or that the broker
     # never took (it was down when they were asked for) are sent again, so a crash or an outage costs minutes,
     # not the broker's visibility timeout. Idempotent: a sent export is claimed by one worker, the rest do nothing.

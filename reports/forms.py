@@ -67,4 +67,3 @@ class CommentForm(VersionedFormMixin, forms.Form):
     comment = forms.CharField(
         label=_("Manager's instructions"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
-

@@ -30,6 +30,7 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/<slug:key>.csv", views.dashboard_csv, name="dashboard_csv"),
     path("integrity/", views.integrity, name="integrity"),
+    path("integrity/recheck/", views.integrity_recheck, name="integrity_recheck"),
     # Excel: the monthly workbook, list exports, imports of legacy registers (reports/excel_urls.py)
     path("", include("reports.excel_urls")),
 ]
