@@ -56,6 +56,9 @@ app.conf.beat_schedule = {
     # from the raw rows (the services keep them current; this heals drift). Idempotent: a doubled run recounts the
     # same rows to the same numbers, a missed night is covered by the next one's range.
     "heal-rollups": {"task": "leads.heal_rollups", "schedule": crontab(hour=2, minute=40)},
+    # Nightly at 02:50, after the rollups: every showroom's integrity checks into the findings the page reads (they
+    # aggregate the whole history). Once a night: a showroom checked in the last 20 hours is skipped.
+    "check-integrity": {"task": "reports.check_integrity", "schedule": crontab(hour=2, minute=50)},
     # Every minute: background exports whose worker died (no heartbeat for EXPORT_CLAIM_TTL) or that the broker
     # never took (it was down when they were asked for) are sent again, so a crash or an outage costs minutes,
     # not the broker's visibility timeout. Idempotent: a sent export is claimed by one worker, the rest do nothing.

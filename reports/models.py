@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from dealer_crm.core.history import Revision
 from dealer_crm.core.models import Showroom
 from dealer_crm.core.signoff import SignOff
+from leads.models import LeadEvent
 
 DEFAULT_CUTOFF = time(18, 30)
 DEFAULT_DELIVERY_OVERDUE_DAYS = 30
@@ -295,3 +296,51 @@ class ImportSynonym(models.Model):
         error = synonym_meaning_error(column=self.column, meaning=self.meaning)
         if error:
             raise ValidationError({"meaning": error})
+
+
+class IntegrityCheck(models.Model):
+    """When a showroom's integrity checks last ran (the page's "as of"), and whether a manager asked for a new
+    run since. The checks aggregate the whole history, so the page reads their stored findings instead."""
+
+    showroom = models.OneToOneField(Showroom, on_delete=models.CASCADE, related_name="+")
+    checked_at = models.DateTimeField(null=True, blank=True)
+    requested_at = models.DateTimeField(null=True, blank=True)  # "re-check now", until the run that answers it
+
+    def __str__(self):
+        return f"{self.showroom_id}: {self.checked_at}"
+
+
+class IntegrityFinding(models.Model):
+    """One row a check found, as the page lists it (reports.analytics.selectors' integrity checks, stored by
+    integrity_services.integrity_recheck): `record_id` is the lead's, or the register entry's for "entries"."""
+
+    class Check(models.TextChoices):
+        GRADES = "grades", _("Grades changed without a contact")
+        ENTRIES = "entries", _("Register entries with a phone but no lead")
+        ORDERS = "orders", _("Orders without a delivery")
+
+    showroom = models.ForeignKey(Showroom, on_delete=models.CASCADE, related_name="+")
+    kind_of_check = models.CharField(max_length=10, choices=Check.choices)
+    position = models.PositiveIntegerField()  # the check's own order (newest first, or oldest order first)
+    record_id = models.BigIntegerField()
+    customer_name = models.CharField(max_length=100, blank=True, default="")
+    person = models.CharField(max_length=150, blank=True, default="")  # the lead's owner, the entry's consultant
+    at = models.DateTimeField(null=True, blank=True)  # the change, or the order; None when there is none
+    day = models.DateField(null=True, blank=True)  # the register entry's date
+    number = models.PositiveIntegerField(null=True, blank=True)  # the register entry's running number
+    before = models.CharField(max_length=1, blank=True, default="")
+    after = models.CharField(max_length=1, blank=True, default="")
+    kind = models.CharField(max_length=20, blank=True, default="")  # a LeadEvent kind ("" for the lead's grade)
+
+    class Meta:
+        ordering = ["showroom", "kind_of_check", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["showroom", "kind_of_check", "position"], name="integrity_finding_position")
+        ]
+
+    def __str__(self):
+        return f"{self.kind_of_check} #{self.position}: {self.record_id}"
+
+    @property
+    def kind_label(self) -> str:
+        return str(LeadEvent.Kind(self.kind).label) if self.kind in LeadEvent.Kind.values else self.kind

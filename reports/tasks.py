@@ -5,13 +5,20 @@ What a crash does to each (the worker killed at any point, the task redelivered 
   without its heartbeat and the beat job re-queues it; the file goes into its one place only when complete.
 - requeue_exports: only sends tasks, each a no-op unless its export is claimable: running it twice sends
   duplicates that do nothing.
+- check_integrity / recheck_integrity: each showroom's run locks its row and skips when a run since the given
+  moment has already answered, so a duplicate or a retry does nothing.
 - purge_exports: deletes a file, then clears its path; killed in between, the next run finds the file gone
   (missing_ok) and clears the path.
 """
 
+from datetime import datetime
+
 from celery import shared_task
 from django.db import DatabaseError
 
+from dealer_crm.core.models import Showroom
+
+from . import integrity_services
 from .excel import export_services
 
 # Bounded retries for a database that is briefly away; a failed build itself is recorded on the export and
@@ -33,3 +40,15 @@ def requeue_exports() -> int:
 @shared_task(name="reports.purge_exports")
 def purge_exports() -> int:
     return export_services.exports_purge()
+
+
+@shared_task(name="reports.check_integrity", **RETRY)
+def check_integrity() -> int:
+    return integrity_services.integrity_checks_nightly()
+
+
+@shared_task(name="reports.recheck_integrity", **RETRY)
+def recheck_integrity(showroom_id: int, requested_at: str) -> bool:
+    return integrity_services.integrity_recheck(
+        showroom=Showroom.objects.get(pk=showroom_id), unless_checked_since=datetime.fromisoformat(requested_at)
+    )

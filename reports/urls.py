@@ -25,6 +25,7 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/<slug:key>.csv", views.dashboard_csv, name="dashboard_csv"),
     path("integrity/", views.integrity, name="integrity"),
+    path("integrity/recheck/", views.integrity_recheck, name="integrity_recheck"),
     # Excel (reports/excel/): the monthly workbook, its background progress and file, and the history of every export
     path("exports/", excel_views.export_page, name="export_page"),
     path("exports/history/", excel_views.export_history, name="export_history"),

@@ -22,7 +22,7 @@ from dealer_crm.core.signoff import reopen_from_request
 from dealer_crm.core.versioning import StaleError, form_conflict
 from leads.selectors.register import late_entries_visible_to, register_days_for
 
-from . import services
+from . import integrity_services, services
 from .access import get_consultant_for, require_report_reviewer, require_report_writer, require_showroom
 from .analytics import selectors
 from .analytics.charts import CHARTS, chart_config, heat_cells, table_rows
@@ -319,22 +319,29 @@ def dashboard_csv(request, key):
 
 
 def integrity(request):
-    """Checks that should find nothing: data that bypassed the app's rules (imports, admin edits, SQL)."""
+    """Checks that should find nothing: data that bypassed the app's rules (imports, admin edits, SQL). The page
+    shows the stored findings of the last run (nightly, or "re-check now") and when it ran: 3 queries."""
     require_report_reviewer(request.user, write=False)
     showroom = request.user.showroom
     settings = selectors.report_settings_for(showroom)
-    checks = {
-        "grades": selectors.grade_changes_without_contact(showroom),
-        "entries": selectors.entries_with_phone_without_lead(showroom),
-        "orders": selectors.orders_without_delivery(showroom, days=settings.delivery_overdue_days),
-    }
+    state, checks = selectors.integrity_findings(showroom)
     return render(
         request,
         "reports/integrity.html",
         {
             **checks,
+            "state": state,
             "limit": selectors.INTEGRITY_LIMIT,
             "delivery_days": settings.delivery_overdue_days,
-            "all_clear": not any(checks.values()),
+            "all_clear": state is not None and state.checked_at is not None and not any(checks.values()),
         },
     )
+
+
+@require_POST
+def integrity_recheck(request):
+    """The manager's "re-check now": queued for a worker; the page shows it under way until the run is in."""
+    require_report_reviewer(request.user, write=True)
+    integrity_services.integrity_request_recheck(showroom=request.user.showroom)
+    messages.success(request, _("The checks will run again in a moment; reload the page to see them."))
+    return redirect("reports:integrity")

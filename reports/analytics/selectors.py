@@ -66,7 +66,14 @@ from leads.models import (
 from leads.rollups import OTHER_SLOT, TIME_SLOTS, arrival_slot
 from leads.selectors.register import register_as_signed
 
-from ..models import DEFAULT_CUTOFF, DEFAULT_DELIVERY_OVERDUE_DAYS, DailyReport, ReportSettings
+from ..models import (
+    DEFAULT_CUTOFF,
+    DEFAULT_DELIVERY_OVERDUE_DAYS,
+    DailyReport,
+    IntegrityCheck,
+    IntegrityFinding,
+    ReportSettings,
+)
 
 # The longest period a dashboard covers: a year (and a day, for a leap year), so a page's work stays bounded.
 MAX_PERIOD_DAYS = 366
@@ -1108,6 +1115,16 @@ def grade_changes_without_contact(showroom: Showroom) -> list[GradeChange]:
         for row in leads
     ]
     return changes
+
+
+def integrity_findings(showroom: Showroom) -> tuple[IntegrityCheck | None, dict[str, list[IntegrityFinding]]]:
+    """What the integrity page shows: the showroom's last run (None before the first) and its stored findings
+    per check ("grades", "entries", "orders"). 2 queries, whatever the history's size."""
+    state = IntegrityCheck.objects.filter(showroom=showroom).first()
+    checks: dict[str, list[IntegrityFinding]] = {check: [] for check in IntegrityFinding.Check.values}
+    for finding in IntegrityFinding.objects.filter(showroom=showroom):
+        checks[finding.kind_of_check].append(finding)
+    return state, checks
 
 
 def entries_with_phone_without_lead(showroom: Showroom) -> list[Visit]:

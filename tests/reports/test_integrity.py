@@ -4,12 +4,16 @@ edit or a hand-written UPDATE would), and found; on data made through the app, n
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from dealer_crm.core.models import Showroom
 from leads.models import Contact, Lead, LeadEvent, Visit
 from leads.services.tracker import contact_record
+from reports import integrity_services, tasks
 from reports.analytics import selectors
-from reports.models import ReportSettings
+from reports.models import IntegrityCheck, ReportSettings
 from tests.conftest import CURRENT_TIME, TODAY
 from tests.factories import visit_times
 from tests.reports.conftest import at, nov
@@ -22,14 +26,21 @@ def boss(world, client_for):
     return client_for(world.manager)
 
 
+def page(client):
+    """The page after a run of the checks (the nightly job's, for every showroom): it shows stored findings."""
+    for showroom in Showroom.objects.all():
+        integrity_services.integrity_recheck(showroom=showroom)
+    return client.get(INTEGRITY_URL)
+
+
 def checks(client) -> dict[str, list]:
-    response = client.get(INTEGRITY_URL)
+    response = page(client)
     assert response.status_code == 200
     return {name: response.context[name] for name in ("grades", "entries", "orders")}
 
 
 def test_data_made_through_the_app_passes_every_check(world, boss):
-    response = boss.get(INTEGRITY_URL)
+    response = page(boss)
 
     assert checks(boss) == {"grades": [], "entries": [], "orders": []}
     assert response.context["all_clear"]
@@ -41,7 +52,7 @@ def test_a_grade_written_straight_into_the_lead_is_found(world, boss):
     Lead.objects.filter(pk=lead.pk).update(grade="H")  # the admin, an import: no contact, no history
 
     (change,) = checks(boss)["grades"]
-    assert (change.lead_id, change.owner, change.at, change.before, change.after, change.kind) == (
+    assert (change.record_id, change.person, change.at, change.before, change.after, change.kind) == (
         lead.pk,
         "张伟",
         None,  # no event carries the change
@@ -49,7 +60,7 @@ def test_a_grade_written_straight_into_the_lead_is_found(world, boss):
         "H",
         "",
     )
-    assert f'data-lead="{lead.pk}"' in boss.get(INTEGRITY_URL).content.decode()
+    assert f'data-lead="{lead.pk}"' in page(boss).content.decode()
 
 
 def test_a_history_event_that_changes_the_grade_without_a_contact_is_found(world, boss):
@@ -62,7 +73,7 @@ def test_a_history_event_that_changes_the_grade_without_a_contact_is_found(world
     Lead.objects.filter(pk=lead.pk).update(grade="H")
 
     (change,) = checks(boss)["grades"]
-    assert (change.lead_id, change.at, change.before, change.after, change.kind) == (
+    assert (change.record_id, change.at, change.before, change.after, change.kind) == (
         lead.pk,
         at(11, 21, 14),
         "B",
@@ -78,7 +89,7 @@ def test_a_contact_event_whose_grade_is_not_its_contacts_is_found(world, boss):
 
     (change,) = checks(boss)["grades"]
     # The contact moved the grade from B to A; no history event says so.
-    assert (change.lead_id, change.at, change.before, change.after, change.kind) == (
+    assert (change.record_id, change.at, change.before, change.after, change.kind) == (
         lead.pk,
         at(11, 9, 16),
         "B",
@@ -93,7 +104,7 @@ def test_a_lead_whose_grade_is_not_its_latest_events_is_found(world, boss):
     LeadEvent.objects.filter(pk=event.pk).update(grade="H")
 
     (change,) = checks(boss)["grades"]
-    assert (change.lead_id, change.at, change.before, change.after, change.kind) == (lead.pk, None, "H", "A", "")
+    assert (change.record_id, change.at, change.before, change.after, change.kind) == (lead.pk, None, "H", "A", "")
 
 
 def test_a_contact_event_without_its_contact_that_moves_the_grade_is_found(world, boss):
@@ -104,7 +115,7 @@ def test_a_contact_event_without_its_contact_that_moves_the_grade_is_found(world
     Lead.objects.filter(pk=lead.pk).update(grade="H")
 
     (change,) = checks(boss)["grades"]
-    assert (change.lead_id, change.at, change.before, change.after, change.kind) == (
+    assert (change.record_id, change.at, change.before, change.after, change.kind) == (
         lead.pk,
         at(11, 21, 14),
         "B",
@@ -120,7 +131,7 @@ def test_a_contact_moved_to_another_day_than_its_event_is_found(world, boss):
 
     (change,) = checks(boss)["grades"]
     # The contact now says the grade moved on the 8th; the history says the 9th.
-    assert (change.lead_id, change.at, change.before, change.after, change.kind) == (
+    assert (change.record_id, change.at, change.before, change.after, change.kind) == (
         lead.pk,
         at(11, 8, 16),
         "B",
@@ -135,7 +146,7 @@ def test_a_lead_without_any_history_is_found(world, boss):
     )
 
     (change,) = checks(boss)["grades"]
-    assert (change.lead_id, change.before, change.after) == (imported.pk, "", "A")
+    assert (change.record_id, change.before, change.after) == (imported.pk, "", "A")
 
 
 def test_a_register_entry_with_a_phone_but_no_lead_is_found(world, boss):
@@ -153,7 +164,7 @@ def test_a_register_entry_with_a_phone_but_no_lead_is_found(world, boss):
     Visit.objects.create(number=92, no_phone=True, **fields)  # no phone: no lead expected
     Visit.objects.create(number=93, phone="13700000003", deleted_at=CURRENT_TIME, **fields)  # deleted: not counted
 
-    assert [visit.pk for visit in checks(boss)["entries"]] == [orphan.pk]
+    assert [visit.record_id for visit in checks(boss)["entries"]] == [orphan.pk]
 
 
 def test_orders_without_a_delivery_after_the_showrooms_delay(world, boss, frozen_clock, make_lead):
@@ -185,11 +196,11 @@ def test_orders_without_a_delivery_after_the_showrooms_delay(world, boss, frozen
     Lead.objects.filter(pk=world.leads["L1"].pk).update(status="ordered", grade="O", next_follow_up=None)
 
     orders = checks(boss)["orders"]
-    assert [lead.pk for lead in orders] == [world.leads["L1"].pk, old.pk]  # no order date first
-    assert orders[1].ordered_at == CURRENT_TIME - timedelta(days=40)
+    assert [lead.record_id for lead in orders] == [world.leads["L1"].pk, old.pk]  # no order date first
+    assert orders[1].at == CURRENT_TIME - timedelta(days=40)
 
     ReportSettings.objects.create(showroom=world.zhang.showroom, delivery_overdue_days=15)
-    assert [lead.pk for lead in checks(boss)["orders"]] == [world.leads["L1"].pk, old.pk, recent.pk]
+    assert [lead.record_id for lead in checks(boss)["orders"]] == [world.leads["L1"].pk, old.pk, recent.pk]
 
 
 def test_only_managers_check_integrity_and_only_their_showroom(world, boss, client_for, other_manager):
@@ -222,6 +233,95 @@ def test_the_page_names_the_event_in_the_users_language(world, boss):
     )
     Lead.objects.filter(pk=lead.pk).update(grade="H")
 
-    html = boss.get(INTEGRITY_URL).content.decode()
+    html = page(boss).content.decode()
 
     assert "历史记录“转移负责人”" in html  # the "reassigned" event, as the lead's timeline names it
+
+
+def _broken(world) -> None:
+    """One finding of each check: a grade written into a lead, an entry with a phone and no lead, an order by hand."""
+    Lead.objects.filter(pk=world.leads["L1"].pk).update(grade="H")
+    arrived, left = visit_times(world.zhang.showroom, TODAY, "14:00", 20)
+    Visit.objects.create(
+        showroom=world.zhang.showroom, visit_date=TODAY, number=91, phone="13700000002", customer_name="导入",
+        arrived_at=arrived, left_at=left, consultant=world.zhang, created_by=world.zhang,
+    )  # fmt: skip
+    Lead.objects.filter(pk=world.leads["L3"].pk).update(status="ordered", grade="O", next_follow_up=None)
+
+
+def test_the_stored_findings_are_the_live_checks(world, showroom):
+    _broken(world)
+    integrity_services.integrity_recheck(showroom=showroom)
+    _, stored = selectors.integrity_findings(showroom)
+
+    live_grades = selectors.grade_changes_without_contact(showroom)
+    live_entries = selectors.entries_with_phone_without_lead(showroom)
+    live_orders = selectors.orders_without_delivery(showroom, days=30)
+    assert [(f.record_id, f.person, f.at, f.before, f.after, f.kind) for f in stored["grades"]] == [
+        (c.lead_id, c.owner, c.at, c.before, c.after, c.kind) for c in live_grades
+    ]
+    assert [(f.record_id, f.day, f.number) for f in stored["entries"]] == [
+        (v.pk, v.visit_date, v.number) for v in live_entries
+    ]
+    assert [(f.record_id, f.at) for f in stored["orders"]] == [(lead.pk, lead.ordered_at) for lead in live_orders]
+    assert {check: len(rows) for check, rows in stored.items()} == {"grades": 2, "entries": 1, "orders": 1}
+
+
+def test_the_page_reads_only_the_stored_findings_in_a_fixed_number_of_queries(
+    world, boss, showroom, request, django_assert_num_queries
+):
+    integrity_services.integrity_recheck(showroom=showroom)
+    boss.get(INTEGRITY_URL)  # the session and the user loaded once
+    with CaptureQueriesContext(connection) as few:
+        boss.get(INTEGRITY_URL)
+    request.getfixturevalue("busier")
+    _broken(world)
+    Lead.objects.filter(showroom=showroom, status="open").update(grade="H")
+    integrity_services.integrity_recheck(showroom=showroom)
+    with django_assert_num_queries(len(few.captured_queries)):
+        response = boss.get(INTEGRITY_URL)
+    assert len(response.context["grades"]) > 5
+    assert not any("leads_leadevent" in query["sql"] for query in few.captured_queries)
+
+
+def test_the_page_says_as_of_when_and_before_the_first_run_that_nothing_was_checked(world, boss, showroom):
+    before = boss.get(INTEGRITY_URL)
+    assert 'id="not-checked"' in before.content.decode() and not before.context["all_clear"]
+
+    integrity_services.integrity_recheck(showroom=showroom)
+    html = boss.get(INTEGRITY_URL).content.decode()
+    assert 'id="as-of"' in html and CURRENT_TIME.strftime("%Y-%m-%d %H:%M") in html
+
+
+def test_re_check_now_is_queued_on_commit_and_its_run_answers_it_once(
+    world, boss, showroom, django_capture_on_commit_callbacks, frozen_clock
+):
+    integrity_services.integrity_recheck(showroom=showroom)
+    _broken(world)
+    frozen_clock.shift(timedelta(minutes=10))  # the manager looks later and asks again
+    with django_capture_on_commit_callbacks() as queued:
+        assert boss.post(reverse("reports:integrity_recheck")).status_code == 302
+    assert len(queued) == 1
+    state = IntegrityCheck.objects.get(showroom=showroom)
+    assert 'id="recheck-pending"' in boss.get(INTEGRITY_URL).content.decode()
+    assert boss.get(INTEGRITY_URL).context["grades"] == []  # the old run's findings until the new one is in
+
+    frozen_clock.shift(timedelta(seconds=5))  # the worker takes it
+    assert tasks.recheck_integrity(showroom.pk, state.requested_at.isoformat())
+    assert not tasks.recheck_integrity(showroom.pk, state.requested_at.isoformat())  # a duplicate does nothing
+    page_after = boss.get(INTEGRITY_URL)
+    assert len(page_after.context["grades"]) == 2 and page_after.context["state"].requested_at is None
+
+
+def test_the_nightly_job_checks_each_showroom_once_a_night(world, showroom, other_showroom, frozen_clock):
+    showrooms = Showroom.objects.count()
+    assert showrooms >= 2
+    assert tasks.check_integrity() == showrooms
+    assert tasks.check_integrity() == 0  # the beat fired twice, or a retry: nothing runs again
+    frozen_clock.shift(timedelta(days=1))
+    assert tasks.check_integrity() == showrooms
+
+
+def test_a_consultant_cannot_ask_for_a_re_check(world, client_for):
+    assert client_for(world.zhang).post(reverse("reports:integrity_recheck")).status_code == 403
+    assert not IntegrityCheck.objects.exists()
