@@ -98,11 +98,9 @@ def rollups_rebuild() -> None:
         return
     for showroom in Showroom.objects.filter(code__startswith="G").order_by("code"):
         today = showroom_today(showroom)
-        call_command(
-            "rollups_rebuild",
-            showroom=showroom.code,
-            **{"from": (today - timedelta(days=800)).isoformat(), "to": today.isoformat()},
-        )
+        # As on the command line (the issue's interface), whatever the options' destination names.
+        start, end = (today - timedelta(days=800)).isoformat(), today.isoformat()
+        call_command("rollups_rebuild", "--showroom", showroom.code, "--from", start, "--to", end)
     print("rollups rebuilt", flush=True)
 
 
