@@ -1,5 +1,7 @@
 """The intake API over a real HTTP server (pytest-django's live server) with real tokens."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 import requests
 
@@ -139,3 +141,14 @@ def test_an_oversized_body_is_413(post, manager, settings):
 def test_the_openapi_schema_is_served(live_server):
     schema = requests.get(f"{live_server.url}/api/v1/openapi.json", timeout=10).json()
     assert schema["openapi"].startswith("3.") and {"/api/v1/leads", "/api/v1/leads/adf"} <= set(schema["paths"])
+
+
+def test_concurrent_deliveries_of_one_lead_create_it_once(post, manager):
+    """The live server answers each request in its own thread: the same platform id posted 6 times at once is
+    created once and replayed 5 times; 6 different ids of one phone make one lead, the others attached to it."""
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        codes = sorted(pool.map(lambda _: post(json=LEAD).status_code, range(6)))
+        assert codes == [200] * 5 + [201]
+        answers = list(pool.map(lambda n: post(json={**LEAD, "platform_lead_id": f"P{n}"}).json(), range(6)))
+    assert len({answer["lead_id"] for answer in answers}) == 1 and Lead.objects.count() == 1
+    assert OnlineLead.objects.count() == 7 and OnlineLead.objects.filter(attached=False).count() == 1
