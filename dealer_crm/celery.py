@@ -66,4 +66,7 @@ app.conf.beat_schedule = {
         "schedule": REQUEUE_EVERY,
         "options": {"expires": REQUEUE_EVERY.total_seconds()},
     },
+    # Every minute: online leads past their first-response deadline escalated (manager told, then the second
+    # deadline acted on). Each step is claimed once (dcc.services.escalation); a dropped run is caught up next.
+    "escalate-online-leads": {"task": "dcc.escalate_online_leads", "schedule": 60.0, "options": {"expires": 60}},
 }
