@@ -21,8 +21,16 @@ from .deadlines import dcc_settings_for, open_deadline
 from .intake import showroom_manager
 from .roster import rotation_take_next
 
-# The lead is still waiting for its first response: open, and its deadline not cleared by a call or message.
-_UNANSWERED = Q(lead__status=LeadStatus.OPEN, lead__response_due_at__isnull=False)
+
+def _unanswered() -> Q:
+    """The lead still waits for its first response: open, its deadline not cleared by a call or message.
+
+    A subquery on the lead, not a join: Django turns an UPDATE filtered across a join into `id IN (SELECT …)`,
+    and PostgreSQL's recheck of a row another worker just claimed would then not see its new escalation_level
+    (two workers escalated the same inquiry in tests/dcc/test_escalation_worker.py). Kept as a plain condition on
+    the updated row, escalation_level is re-read after the other claim commits.
+    """
+    return Q(lead_id__in=Lead.objects.filter(status=LeadStatus.OPEN, response_due_at__isnull=False).values("pk"))
 
 
 @dataclass
@@ -35,11 +43,11 @@ class EscalationRun:
 def online_leads_escalate(*, now: datetime | None = None) -> EscalationRun:
     now = now or timezone.now()
     run = EscalationRun()
-    due = OnlineLead.objects.filter(_UNANSWERED, escalation_level=0, response_due_at__lte=now)
+    due = OnlineLead.objects.filter(_unanswered(), escalation_level=0, response_due_at__lte=now)
     for pk in due.values_list("pk", flat=True):
         if _first_deadline_missed(pk, now):
             run.told += 1
-    second = OnlineLead.objects.filter(_UNANSWERED, escalation_level=1, second_due_at__lte=now)
+    second = OnlineLead.objects.filter(_unanswered(), escalation_level=1, second_due_at__lte=now)
     for pk in second.values_list("pk", flat=True):
         outcome = _second_deadline_missed(pk, now)
         if outcome == DccSettings.SecondDeadline.REASSIGN:
@@ -53,7 +61,7 @@ def _claim(pk: int, *, level: int, now: datetime, **fields) -> bool:
     """The conditional UPDATE that makes this run the only one to act on the inquiry at this level."""
     deadline = "response_due_at" if level == 0 else "second_due_at"
     return bool(
-        OnlineLead.objects.filter(_UNANSWERED, pk=pk, escalation_level=level, **{f"{deadline}__lte": now}).update(
+        OnlineLead.objects.filter(_unanswered(), pk=pk, escalation_level=level, **{f"{deadline}__lte": now}).update(
             escalation_level=level + 1, **fields
         )
     )
