@@ -68,5 +68,5 @@ app.conf.beat_schedule = {
     },
     # Every minute: online leads past their first-response deadline escalated (manager told, then the second
     # deadline acted on). Each step is claimed once (dcc.services.escalation); a dropped run is caught up next.
-    "escalate-online-leads": {"task": "dcc.escalate_online_leads", "schedule": 60.0, "options": {"expires": 60}},
+    "escalate-overdue": {"task": "dcc.escalate_overdue", "schedule": 60.0, "options": {"expires": 60}},
 }

@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from dcc.models import LeadSource, OnlineLead, Platform, Via
 from dcc.services.intake import online_lead_receive
-from dcc.tasks import escalate_online_leads
+from dcc.tasks import escalate_overdue
 from leads.models import Lead, LeadEvent
 from tests.factories import ShowroomFactory, UserFactory
-from tests.followups.test_worker import queue, start_worker, wait_for  # noqa: F401 (fixtures)
+from tests.workers import wait_for
 
 pytestmark = [
     pytest.mark.redis,
@@ -54,8 +54,8 @@ def test_two_scans_run_at_once_by_two_workers_escalate_each_lead_once(start_work
     lock = psycopg2.connect(**connection.get_connection_params())
     try:
         lock.cursor().execute("LOCK TABLE dcc_onlinelead IN ACCESS EXCLUSIVE MODE")
-        escalate_online_leads.apply_async(queue=queue)
-        escalate_online_leads.apply_async(queue=queue)
+        escalate_overdue.apply_async(queue=queue)
+        escalate_overdue.apply_async(queue=queue)
 
         def both_scans_waiting():
             with lock.cursor() as cursor:
@@ -75,9 +75,7 @@ def test_two_scans_run_at_once_by_two_workers_escalate_each_lead_once(start_work
         results = [
             int(found)
             for log in start_worker.logs()
-            for found in re.findall(
-                r"dcc\.escalate_online_leads\[[^\]]+\] succeeded in [\d.]+s: (\d+)", log.read_text()
-            )
+            for found in re.findall(r"dcc\.escalate_overdue\[[^\]]+\] succeeded in [\d.]+s: (\d+)", log.read_text())
         ]
         return results if len(results) == 2 else None
 
