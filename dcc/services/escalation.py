@@ -12,6 +12,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from leads.lead_services import lead_event_record, lead_reassign
 from leads.models import Lead, LeadEvent, LeadStatus
@@ -99,7 +100,7 @@ def _second_deadline_missed(pk: int, now: datetime) -> str | None:
             showroom=inquiry.showroom, at=now, kind=RotationTurn.Kind.ONLINE, recorded_by=manager, lead=lead
         )
         if to is not None and to.pk != lead.owner_id:
-            lead_reassign(leads=[lead], to=to, by=manager, reason="first response overdue")
+            lead_reassign(leads=[lead], to=to, by=manager, reason=_("first response overdue"))
             due = open_deadline(rules=rules, start=now, minutes=rules.response_minutes)
             Lead.objects.filter(pk=lead.pk).update(response_due_at=due, version=F("version") + 1, updated_at=now)
             OnlineLead.objects.filter(pk=pk).update(assigned_to=to, assigned_at=now, response_due_at=due)
