@@ -8,3 +8,13 @@ class DccConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "dcc"
     verbose_name = _("Online leads (DCC)")
+
+    def ready(self):
+        # followups knows nothing of the DCC desk: its online leads join the Today list, the navigation's count
+        # and the digest through followups' registry.
+        from followups.today import register_section
+
+        from .today import NEW_ONLINE_LEADS, OVERDUE_ONLINE_LEADS
+
+        register_section(NEW_ONLINE_LEADS)
+        register_section(OVERDUE_ONLINE_LEADS)

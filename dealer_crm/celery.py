@@ -69,4 +69,7 @@ app.conf.beat_schedule = {
         "schedule": REQUEUE_EVERY,
         "options": {"expires": REQUEUE_EVERY.total_seconds()},
     },
+    # Every minute: online leads past their first-response deadline escalated (manager told, then the second
+    # deadline acted on). Each step is claimed once (dcc.services.escalation); a dropped run is caught up next.
+    "escalate-overdue": {"task": "dcc.escalate_overdue", "schedule": 60.0, "options": {"expires": 60}},
 }

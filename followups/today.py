@@ -31,7 +31,7 @@ class TodaySection:
     key: unique name (also the count's key). due: (user, today) -> the user's due rows, unordered, for counting.
     items: (user, today) -> the rows the page and the digest show, in their order, with what they display.
     template: the Today page's block (gets `items` and `day`). digest_template: the digest's lines (gets `items`).
-    order: position on the page, after the due leads.
+    order: position on the page: below 0 before the due leads (work that cannot wait a day), else after them.
     """
 
     key: str

@@ -25,7 +25,14 @@ def today(request):
             lead.days_overdue = (day - lead.next_follow_up).days
     sections = due_sections(request.user, today=day, counts=counts)
     total = sum(group.total for group in groups) + sum(len(items) for _section, items in sections)
-    return render(request, "followups/today.html", {"day": day, "groups": groups, "sections": sections, "total": total})
+    context = {
+        "day": day,
+        "groups": groups,
+        "sections_first": [(section, items) for section, items in sections if section.order < 0],
+        "sections": [(section, items) for section, items in sections if section.order >= 0],
+        "total": total,
+    }
+    return render(request, "followups/today.html", context)
 
 
 def overdue_board(request):

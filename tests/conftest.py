@@ -9,6 +9,9 @@ from leads.models import Lead
 from leads.services import register as services
 from tests.factories import ShowroomFactory, UserFactory, source, visit_times
 
+# The real Celery worker fixtures, for every app whose tasks are tested through Redis.
+from tests.workers import queue, start_worker  # noqa: F401
+
 # The suite's clock: a Saturday afternoon in the showroom (Asia/Shanghai). Tests that depend on "now" use it.
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CURRENT_TIME = datetime(2026, 11, 21, 15, 30, tzinfo=SHANGHAI)

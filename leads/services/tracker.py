@@ -308,6 +308,20 @@ def contact_check(contact: Contact, *, unknown: Collection[str] = ()) -> dict[st
     return errors
 
 
+# The contacts that reach the customer, so that answer an online inquiry: a call, a message, an invitation (a
+# call or message asking them in), or the customer in the showroom (a visit, a test drive). A quotation or an
+# order recorded on its own is paperwork that follows one of these, not a response.
+FIRST_RESPONSE_KINDS = frozenset(
+    {
+        ContactKind.PHONE_CALL,
+        ContactKind.MESSAGE,
+        ContactKind.INVITATION,
+        ContactKind.SHOWROOM_VISIT,
+        ContactKind.TEST_DRIVE,
+    }
+)
+
+
 @transaction.atomic
 def contact_record(
     *,
@@ -369,9 +383,14 @@ def contact_record(
     last_contact = max(lead.last_contact_at, occurred_at) if lead.last_contact_at else occurred_at
     lead.grade, lead.status, lead.next_follow_up = grade_after, status, next_follow_up
     lead.last_contact_at = last_contact
+    fields = ["grade", "status", "last_contact_at", "next_follow_up"]
+    if kind in FIRST_RESPONSE_KINDS and lead.response_due_at is not None:
+        # The customer was reached: the online lead's first-response deadline is met (the DCC scan skips it).
+        lead.response_due_at = None
+        fields.append("response_due_at")
     save_with_version(
         lead,
-        fields=["grade", "status", "last_contact_at", "next_follow_up"],
+        fields=fields,
         expected_version=expected_version,
         updated_at=timezone.now(),
     )

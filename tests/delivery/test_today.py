@@ -31,7 +31,7 @@ def make_due(callback, day):
 
 
 def test_delivery_registers_its_callbacks_section_with_followups():
-    assert [section.key for section in registered_sections()] == ["callbacks"]
+    assert "callbacks" in [section.key for section in registered_sections()]
 
 
 def test_today_lists_the_callbacks_due_and_overdue(frozen_clock, delivered, client_for, consultant, other_consultant):
@@ -76,7 +76,7 @@ def test_the_navigation_counts_due_leads_and_due_callbacks_in_one_query(
     with CaptureQueriesContext(connection) as queries:
         counts = due_counts(consultant, today=TODAY)
 
-    assert counts == {"leads": 1, "callbacks": 2}
+    assert (counts["leads"], counts["callbacks"]) == (1, 2)
     assert len(queries) == 1
     response = client_for(consultant).get(reverse("delivery:contract_list"))
     assert response.context["due_follow_up_count"]() == 3

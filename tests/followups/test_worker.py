@@ -4,20 +4,10 @@ the test's PostgreSQL database. These wait (bounded) for other processes; nothin
 The workers run on the real clock, so the data is due by the real showroom-local date, and the showroom's
 reminder hour is 0 so the run acts whatever the hour is."""
 
-import os
-import signal
-import subprocess
-import sys
-import time
-import uuid
-from collections.abc import Callable
 from datetime import datetime, timedelta
-from pathlib import Path
-from urllib.parse import quote
 
 import psycopg2
 import pytest
-import redis
 from django.db import connection
 
 from dealer_crm.core.clock import showroom_date_of, showroom_today
@@ -27,6 +17,7 @@ from leads.models import Lead
 from leads.services import register as services
 from tests.factories import ShowroomFactory, UserFactory, source
 from tests.followups.conftest import next_phone
+from tests.workers import wait_for
 
 # Committed data (the worker is another process), restored afterwards like the e2e tests do: the roles and
 # information sources come from data migrations that a plain flush would lose.
@@ -35,87 +26,6 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-ROOT = Path(__file__).resolve().parents[2]
-WAIT = 30  # seconds: the longest we wait for a worker to start or to finish a task
-
-
-def wait_for(condition: Callable[[], object], what: str, timeout: float = WAIT, logs: list[Path] = ()):
-    """Poll `condition` until it is truthy; fail naming `what` (and showing the workers' logs) after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.1)
-    shown = "".join(f"\n--- {log.name}\n{log.read_text()}" for log in logs)
-    pytest.fail(f"timed out after {timeout}s waiting for {what}{shown}")
-
-
-def database_url() -> str:
-    """The database this test runs in (test_<name>, one per xdist worker), as the worker process must see it."""
-    db = connection.settings_dict
-    password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
-    return f"postgres://{quote(db['USER'])}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-@pytest.fixture
-def queue():
-    """A queue of this test's own, so parallel xdist workers never take each other's tasks."""
-    name = f"test-followups-{uuid.uuid4().hex}"
-    yield name
-    client = redis.Redis.from_url(os.environ["REDIS_URL"])
-    leftovers = list(client.scan_iter(match=f"*{name}*"))  # the queue and kombu's bindings of it
-    if leftovers:
-        client.delete(*leftovers)
-    client.close()
-
-
-@pytest.fixture
-def start_worker(transactional_db, queue, tmp_path):
-    """Start a real `celery worker` process on the test's queue and database; all are stopped at teardown."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "dealer_crm.settings.test",
-        "DATABASE_URL": database_url(),
-        "REDIS_URL": os.environ["REDIS_URL"],
-    }
-    workers: list[tuple[subprocess.Popen, Path]] = []
-
-    def start() -> subprocess.Popen:
-        number = len(workers) + 1
-        log = tmp_path / f"worker{number}.log"
-        command = [
-            *(sys.executable, "-m", "celery", "-A", "dealer_crm", "worker"),
-            *("--pool", "prefork", "--concurrency", "1", "-Q", queue, "-n", f"w{number}-{queue}@%h"),
-            *("--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel", "INFO"),
-        ]
-        with log.open("wb") as output:
-            process = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        workers.append((process, log))
-
-        def ready():
-            if process.poll() is not None:
-                pytest.fail(f"worker {number} exited with {process.returncode}:\n{log.read_text()}")
-            return " ready." in log.read_text()
-
-        wait_for(ready, f"worker {number} to be ready", logs=[log])
-        return process
-
-    start.logs = lambda: [log for _process, log in workers]
-    yield start
-
-    for process, _log in workers:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)  # its own session: the pool child goes too
-    for process, _log in workers:
-        try:
-            process.wait(timeout=WAIT)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 @pytest.fixture

@@ -288,6 +288,30 @@ def test_contact_moves_the_grade_and_records_before_and_after(make_lead, consult
     )
 
 
+@pytest.mark.parametrize("kind", ["phone_call", "message", "invitation", "showroom_visit"])
+def test_reaching_the_customer_meets_the_first_response_deadline(make_lead, consultant, kind):
+    lead = make_lead(consultant=consultant, grade="H")
+    Lead.objects.filter(pk=lead.pk).update(response_due_at=CURRENT_TIME + timedelta(minutes=15))
+    lead.refresh_from_db()
+
+    record(lead, consultant, kind=kind)
+
+    lead.refresh_from_db()
+    assert lead.response_due_at is None
+
+
+def test_a_quotation_alone_does_not_answer_an_online_inquiry(make_lead, consultant):
+    due = CURRENT_TIME + timedelta(minutes=15)
+    lead = make_lead(consultant=consultant, grade="H")
+    Lead.objects.filter(pk=lead.pk).update(response_due_at=due)
+    lead.refresh_from_db()
+
+    record(lead, consultant, kind="quotation")
+
+    lead.refresh_from_db()
+    assert lead.response_due_at == due
+
+
 @pytest.mark.parametrize("before", OPEN_GRADES)
 def test_order_contact_makes_the_lead_ordered_and_ends_its_follow_ups(make_lead, consultant, before):
     lead = make_lead(consultant=consultant, grade=before)
