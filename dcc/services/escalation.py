@@ -14,8 +14,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from leads.lead_services import lead_event_record, lead_reassign
 from leads.models import Lead, LeadEvent, LeadStatus
+from leads.services.tracker import lead_event_record, lead_reassign
 
 from ..models import DccSettings, OnlineLead, RotationTurn
 from .deadlines import dcc_settings_for, open_deadline

@@ -9,7 +9,7 @@ import time_machine
 from dcc.models import DutyShift, Via
 from dcc.services.escalation import online_leads_escalate
 from dcc.services.intake import online_lead_receive
-from leads.lead_services import contact_record
+from leads.services.tracker import contact_record
 from tests.conftest import CURRENT_TIME, TODAY
 
 
