@@ -18,6 +18,18 @@ CURRENT_TIME = datetime(2026, 11, 21, 15, 30, tzinfo=SHANGHAI)
 TODAY = CURRENT_TIME.date()
 
 
+@pytest.fixture(autouse=True)
+def django_db_serialized_rollback():
+    """Every transactional test restores the migrations' data (roles, sources, content types) after its flush.
+
+    pytest-django makes a test serialized_rollback when this fixture name is requested, so this covers the tests
+    that become transactional through a fixture (`transactional_db`, `live_server`); marked ones say
+    `django_db(transaction=True, serialized_rollback=True)`, which also makes the suite serialize the data at
+    set-up. Mixing the kinds breaks the suite: a plain transactional test's flush re-creates content types under
+    new ids (post_migrate), and the next serialized test's restore then collides with them.
+    """
+
+
 @pytest.fixture
 def frozen_clock():
     with time_machine.travel(CURRENT_TIME, tick=False) as traveller:

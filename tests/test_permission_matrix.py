@@ -189,6 +189,7 @@ ACCESS: dict[str, Access] = {
     "reports:dashboard": Access(get=EVERYONE, post=STAFF_POST),
     "reports:dashboard_csv": Access(get=EVERYONE, post=STAFF_POST),
     "reports:integrity": Access(get=MANAGERS_AND_GROUP, post=MANAGERS_POST),
+    "reports:integrity_recheck": Access(get=POST_ONLY, post=MANAGERS_POST),
     # The monthly workbook is a read: the group role takes it too
     "reports:export_page": Access(get=EVERYONE, post=by_role(OK, OK)),
     "reports:export_history": Access(get=MANAGERS_AND_GROUP, post=MANAGERS_POST),

@@ -71,7 +71,13 @@ def _request_date(text: str, showroom: Showroom) -> datetime | None:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise ValidationError({"platform_received_at": [_("requestdate is not an ISO 8601 date and time.")]}) from None
+        raise ValidationError(
+            {
+                "platform_received_at": [
+                    _("%(element)s is not an ISO 8601 date and time.") % {"element": "<requestdate>"}
+                ]
+            }
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=showroom.zone)
 
 
@@ -86,7 +92,7 @@ def adf_parse(*, body: bytes, source_code: str, showroom: Showroom) -> AdfProspe
         raise AdfError(_("Malformed XML: %(reason)s") % {"reason": error}) from None
     prospect = root.find("prospect") if root.tag == "adf" else None
     if prospect is None:
-        raise AdfError(_("Not an ADF document: expected <adf><prospect>."))
+        raise AdfError(_("Not an ADF document: expected %(elements)s.") % {"elements": "<adf><prospect>"})
     contact = prospect.find("customer/contact")
     vehicle = prospect.find("vehicle")
     return AdfProspect(

@@ -13,6 +13,8 @@ PASSWORD = "pass-1234!"  # UserFactory's password
 # Pages reachable without a login, by design: the login page, the load balancer's probe, the
 # language switch that the login page offers, and the web app manifest (browsers fetch it without cookies).
 PUBLIC = {"login", "healthz", "set_language", "manifest"}
+# The lead intake API (dcc/api.py) is for the platforms' servers: a token, not a login, and a 401, not a redirect.
+TOKEN_API = "dcc_api:"
 SAMPLE_ARGUMENTS = {"int": "1", "isodate": date(2026, 11, 21).isoformat()}
 
 
@@ -43,13 +45,26 @@ def test_url_walk_finds_the_register_pages():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("name", "path"), [(name, path) for name, path in PROJECT_URLS if name not in PUBLIC])
+@pytest.mark.parametrize(
+    ("name", "path"),
+    [(name, path) for name, path in PROJECT_URLS if name not in PUBLIC and not name.startswith(TOKEN_API)],
+)
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_every_page_except_login_and_healthz_redirects_anonymous_users_to_login(client, name, path, method):
     response = getattr(client, method)(path)
 
     assert response.status_code == 302
     assert response["Location"] == f"{reverse('login')}?next={path}"
+
+
+@pytest.mark.django_db
+def test_the_intake_api_refuses_a_caller_without_a_token(client):
+    api = [(name, path) for name, path in PROJECT_URLS if name.startswith(TOKEN_API)]
+    receivers = [path for name, path in api if name.startswith(f"{TOKEN_API}leads_receive")]
+    assert len(receivers) == 2, api  # JSON and ADF/XML
+    assert [client.post(path).status_code for path in receivers] == [401, 401]
+    # The schema is public (it describes the API, holds no data), as platforms read it before they have a token.
+    assert client.get(reverse("dcc_api:openapi-json")).status_code == 200
 
 
 @pytest.mark.django_db

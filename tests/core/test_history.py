@@ -41,7 +41,8 @@ def test_a_related_row_is_stored_with_its_pk_and_label_and_a_choice_as_its_code(
     assert history_value(visit, "kind") == "walk_in"
 
 
-@pytest.mark.django_db(transaction=True)
+# Committed data: the migration executor runs outside the test's transaction.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_data_migration_moves_the_old_sign_off_events_into_revisions():
     showroom = ShowroomFactory()
     manager = UserFactory(showroom=showroom)

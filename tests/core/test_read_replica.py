@@ -13,6 +13,8 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.apps import apps
+from django.core.management.color import no_style
 from django.db import connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -54,19 +56,35 @@ def pg_pair(django_db_setup, django_db_blocker):
         pair.start()
         primary = pair.primary.port
         _psql(primary, f"CREATE DATABASE {DB}")
-        source_db = connections["default"].settings_dict
-        dump = subprocess.run(
-            ["pg_dump", "--no-owner", "-h", source_db["HOST"] or "127.0.0.1", "-p", str(source_db["PORT"] or 5432)]
+        # The schema from the test database, and the migrations' data (roles, sources) from the copy the suite
+        # serialized at set-up: the test database itself may be between a flush and its restore right now.
+        default = connections["default"]
+        source_db = default.settings_dict
+        schema = subprocess.run(
+            ["pg_dump", "--schema-only", "--no-owner"]
+            + ["-h", source_db["HOST"] or "127.0.0.1", "-p", str(source_db["PORT"] or 5432)]
             + ["-U", source_db["USER"] or "postgres", source_db["NAME"]],
             check=True,
             capture_output=True,
         ).stdout
         subprocess.run(
             ["psql", "-q", "-h", "127.0.0.1", "-p", str(primary), "-U", "postgres", "-d", DB, "-v", "ON_ERROR_STOP=1"],
-            input=dump,
+            input=schema,
             check=True,
             capture_output=True,
         )
+        saved = {key: source_db[key] for key in ("NAME", "HOST", "PORT")}
+        with django_db_blocker.unblock():
+            default.close()
+            source_db.update(NAME=DB, HOST="127.0.0.1", PORT=primary)
+            try:
+                default.creation.deserialize_db_from_string(default._test_serialized_contents)
+                with default.cursor() as cursor:  # explicit ids were inserted: move the sequences past them
+                    for statement in default.ops.sequence_reset_sql(no_style(), apps.get_models()):
+                        cursor.execute(statement)
+            finally:
+                default.close()
+                source_db.update(saved)
         _psql(primary, "ALTER SYSTEM SET synchronous_standby_names = '*'")
         _psql(primary, "ALTER SYSTEM SET synchronous_commit = 'remote_apply'")
         _psql(primary, "SELECT pg_reload_conf()")

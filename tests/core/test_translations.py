@@ -174,8 +174,8 @@ def test_no_translation_is_left_in_english(po):
     """A msgstr that copies its msgid, or keeps English words, is untranslated in all but name."""
     _header, entries = po
     # The product's name, the month format the input expects, and the names of a program, its file formats and a
-    # unit, and lead-exchange acronyms: Chinese writes them as they are (Excel, .xlsx, .xls, MB, DCC, API, ADF, XML).
-    allowed = {"CRM", "YYYY", "MM", "Excel", "xlsx", "xls", "MB", "DCC", "API", "ADF", "XML"}
+    # unit, and lead-exchange and web acronyms: Chinese writes them as they are (Excel, .xlsx, MB, DCC, API, HTTP…).
+    allowed = {"CRM", "YYYY", "MM", "Excel", "xlsx", "xls", "MB", "KB", "DCC", "API", "ADF", "XML", "ISO", "HTTP"}
     english = []
     for entry in entries:
         for form in entry.msgstr.values():

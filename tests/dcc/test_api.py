@@ -124,7 +124,9 @@ def test_an_adf_document_is_mapped(post, manager):
     ],
 )
 def test_bad_or_hostile_xml_is_refused_with_the_reason(post, manager, body, message):
-    response = post("/api/v1/leads/adf", data=body, headers={"Content-Type": "application/xml"})
+    # The API answers in the language the client asks for (Chinese, the product's default, when it asks none).
+    headers = {"Content-Type": "application/xml", "Accept-Language": "en"}
+    response = post("/api/v1/leads/adf", data=body, headers=headers)
     assert response.status_code == 400
     assert message in response.json()["errors"][0]["message"]
     assert not OnlineLead.objects.exists()

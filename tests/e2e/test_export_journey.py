@@ -20,7 +20,7 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from reports.models import ExportRecord
-from tests.followups.test_worker import database_url, queue, start_worker, wait_for  # noqa: F401 - fixtures
+from tests.workers import database_url, queue, start_worker, wait_for  # noqa: F401 - fixtures
 
 from .conftest import DESKTOP, expect, follow_nav_link, log_in
 

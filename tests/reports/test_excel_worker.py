@@ -13,7 +13,7 @@ from leads.services import register as services
 from reports.excel import export_services
 from reports.models import ExportRecord
 from tests.factories import ShowroomFactory, UserFactory, source
-from tests.followups.test_worker import database_url, queue, start_worker, wait_for  # noqa: F401 - fixtures
+from tests.workers import database_url, queue, start_worker, wait_for  # noqa: F401 - fixtures
 
 from .excel_support import data_rows, open_xlsx
 

@@ -18,8 +18,8 @@ from django.db import connection
 from reports.excel import export_services
 from reports.models import ExportRecord
 from reports.tasks import requeue_exports
-from tests.followups.test_worker import database_url, queue, start_worker, wait_for  # noqa: F401 - fixtures
 from tests.reports.test_excel_worker import month_with_visits  # noqa: F401 - fixture
+from tests.workers import database_url, queue, start_worker, wait_for  # noqa: F401 - fixtures
 
 from .excel_support import data_rows, open_xlsx
 
