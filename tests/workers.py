@@ -14,6 +14,8 @@ from urllib.parse import quote
 import pytest
 import redis
 from django.db import connection
+from django.utils import timezone
+from time_machine import escape_hatch
 
 ROOT = Path(__file__).resolve().parents[1]
 WAIT = 30  # seconds: the longest we wait for a worker to start or to finish a task
@@ -64,8 +66,10 @@ def start_worker(transactional_db, queue, tmp_path):
     def start() -> subprocess.Popen:
         number = len(workers) + 1
         log = tmp_path / f"worker{number}.log"
+        # A test on a moved clock (the e2e tests) starts its workers on the same clock, from this instant.
+        celery = ("tests.clocked_celery", timezone.now().isoformat()) if escape_hatch.is_travelling() else ("celery",)
         command = [
-            *(sys.executable, "-m", "celery", "-A", "dealer_crm", "worker"),
+            *(sys.executable, "-m", *celery, "-A", "dealer_crm", "worker"),
             *("--pool", "prefork", "--concurrency", "1", "-Q", queue, "-n", f"w{number}-{queue}@%h"),
             *("--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel", "INFO"),
         ]

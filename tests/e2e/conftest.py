@@ -2,9 +2,11 @@
 
 - One browser per run of this package (per xdist worker); every test gets a fresh context (own cookies).
 - Without Chromium or the playwright package the tests are skipped, except in CI (CI=true), where that fails.
-- The live server runs in another thread with the real clock: no frozen time here. Data is made relative to
-  the showroom-local "now" (see `register_now`), and the tests hold off around midnight so that "today"
-  cannot change under them.
+- One clock for the server and the browser (`e2e_clock`): every test runs on today's date at 15:30 in the
+  showroom, time flowing on from there. The live server is a thread of this process, so time_machine moves
+  its clock; the browser context gets the same instant (Playwright's clock), and so do the Celery workers a
+  test starts (tests/workers.py). Data is made relative to that "now" (see `register_now`); no test waits
+  for midnight, and none can cross it mid-way.
 - Tests use the live server, so their rows must be committed: mark them
   `pytest.mark.django_db(transaction=True, serialized_rollback=True)` (the second part brings back the roles
   and information sources of the data migrations after each test's flush).
@@ -12,15 +14,16 @@
 
 import os
 import re
-import time
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.utils import timezone
 
 from leads.services import register as services
+from tests.conftest import SHANGHAI
 from tests.factories import source
 
 try:
@@ -44,11 +47,10 @@ ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"  # git-ignored
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1440, "height": 900}}
 
-# A visit entered at 00:00 has no "30 minutes ago" within the same day, and a test started at 23:59 could
-# cross midnight mid-way, so its entry would no longer be in "today's" register. Between these two times
-# the tests wait for the new day to settle (a few minutes a day at most; never otherwise).
-HOLD_FROM = (23, 58)
-HOLD_UNTIL = (0, 1)
+# The showroom's time of day every e2e test starts at: an afternoon, with the morning behind it for visits
+# "an hour ago" and the evening ahead, far from midnight. The date stays today's real one, so that what the
+# clock cannot move (cookie lifetimes in the browser, PostgreSQL's own clock) agrees on the day.
+START_OF_TEST = time(15, 30)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -129,6 +131,22 @@ def _leave_migration_data_behind(django_db_setup, django_db_blocker):
                 connections[alias].creation.deserialize_db_from_string(data)
 
 
+@pytest.fixture(autouse=True)
+def e2e_clock():
+    """Today at START_OF_TEST in the showroom, for the test and the live server; time flows on (tick)."""
+    start = datetime.combine(timezone.now().astimezone(SHANGHAI).date(), START_OF_TEST, SHANGHAI)
+    with time_machine.travel(start, tick=True) as traveller:
+        yield traveller
+
+
+def new_context(browser, live_server, **options):
+    """A browser context (own cookies) in Chinese and Shanghai time, its clock on the server's."""
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN", timezone_id="Asia/Shanghai", **options)
+    context.clock.install(time=timezone.now())
+    context.set_default_timeout(10_000)
+    return context
+
+
 @pytest.fixture
 def new_page(browser, live_server, transactional_db):
     """Open a page in a new context (own cookies), Chinese locale, Shanghai time: `new_page(**PHONE)`."""
@@ -136,10 +154,7 @@ def new_page(browser, live_server, transactional_db):
     contexts = []
 
     def open_page(**options):
-        context = browser.new_context(
-            base_url=live_server.url, locale="zh-CN", timezone_id="Asia/Shanghai", **(options or DESKTOP)
-        )
-        context.set_default_timeout(10_000)
+        context = new_context(browser, live_server, **(options or DESKTOP))
         contexts.append(context)
         return context.new_page()
 
@@ -207,17 +222,9 @@ def local_now(showroom) -> datetime:
 
 
 @pytest.fixture
-def register_now(showroom) -> datetime:
-    """The showroom-local time at the start of the test, outside the few minutes around midnight."""
-    now = local_now(showroom)
-    hm = (now.hour, now.minute)
-    if hm >= HOLD_FROM or hm < HOLD_UNTIL:
-        until = now.replace(hour=HOLD_UNTIL[0], minute=HOLD_UNTIL[1], second=0, microsecond=0)
-        if hm >= HOLD_FROM:
-            until += timedelta(days=1)
-        time.sleep((until - now).total_seconds() + 1)
-        now = local_now(showroom)
-    return now
+def register_now(showroom, e2e_clock) -> datetime:
+    """The showroom-local time at the start of the test (e2e_clock: today, in the afternoon)."""
+    return local_now(showroom)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import pytest
 from dealer_crm.core.models import CarModel, Role
 from tests.factories import CarModelFactory, UserFactory
 
-from .conftest import ARTIFACTS, DESKTOP, PHONE, expect, log_in
+from .conftest import ARTIFACTS, DESKTOP, PHONE, expect, log_in, new_context
 
 pytestmark = [
     pytest.mark.e2e,
@@ -65,7 +65,7 @@ def english_words(text: str) -> list[str]:
 @pytest.mark.parametrize("role", [Role.CONSULTANT, Role.MANAGER, Role.ADMIN])
 def test_every_menu_page_opens_fits_the_window_and_is_translated(browser, live_server, staff, role):
     user = staff[role]
-    login_context = browser.new_context(base_url=live_server.url, locale="zh-CN", timezone_id="Asia/Shanghai")
+    login_context = new_context(browser, live_server)
     log_in(login_context.new_page(), user)
     session = login_context.storage_state()
     login_context.close()
@@ -75,11 +75,8 @@ def test_every_menu_page_opens_fits_the_window_and_is_translated(browser, live_s
 
     for language in LANGUAGES:
         for width_name, options in WIDTHS.items():
-            context = browser.new_context(
-                base_url=live_server.url, locale="zh-CN", timezone_id="Asia/Shanghai", storage_state=session, **options
-            )
+            context = new_context(browser, live_server, storage_state=session, **options)
             context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
-            context.set_default_timeout(10_000)
             page = context.new_page()
             page.goto("/")
             links = [href for href in page.evaluate(MENU_LINKS) if not NOT_WALKED.match(href)]

@@ -7,7 +7,7 @@ manager approves it at the desk, and the lead leaves the tracker for both of the
 Issue 4: the consultant's Today page lists the overdue H lead first, the navbar counts what is due; recording a
 call from there keeps the lead at H, takes it off Today and puts its next follow-up on tomorrow.
 
-Like test_register_journey: the real clock (dates are showroom-local, from `register_now`), elements found by
+Like test_register_journey: the e2e clock (dates are showroom-local, from `register_now`), elements found by
 name, id, href or data attribute, expected messages run through the zh-hans catalogue.
 """
 

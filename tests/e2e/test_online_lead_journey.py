@@ -1,8 +1,8 @@
 """An online lead in a real browser: received through the DCC intake service, it heads the on-duty consultant's
 Today with a live countdown; once the escalation has run past its deadline, the manager's Today lists it.
 
-The live server runs on the real clock; the deadline is whatever the showroom's opening hours make of now, and
-the escalation is run at that deadline (the service takes its `now`), not by waiting for it."""
+The test's clock (e2e_clock: today at 15:30, shared with the live server) is moved past the deadline, and the
+escalation runs then, as the beat would run it, instead of the test waiting for it."""
 
 import re
 from datetime import time, timedelta
@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialize
 
 
 def test_an_online_lead_counts_down_on_the_consultants_today_and_reaches_the_manager_when_late(
-    new_page, showroom, consultant, manager, register_now
+    new_page, showroom, consultant, manager, register_now, e2e_clock
 ):
     DutyShift.objects.create(
         showroom=showroom, consultant=consultant, day=register_now.date(), starts_at=time(0), ends_at=time(23, 59)
@@ -43,7 +43,8 @@ def test_an_online_lead_counts_down_on_the_consultants_today_and_reaches_the_man
     boss.goto("/today/")
     expect(boss.locator("#today-online-overdue")).to_have_count(0)
 
-    assert online_leads_escalate(now=inquiry.response_due_at + timedelta(minutes=1)).told == 1
+    e2e_clock.move_to(inquiry.response_due_at + timedelta(minutes=1))
+    assert online_leads_escalate().told == 1
     boss.goto("/today/")
     late = boss.locator(f"#today-online-overdue [data-lead='{inquiry.lead_id}']")
     expect(late).to_contain_text("赵女士")
