@@ -12,7 +12,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
@@ -21,8 +20,8 @@ from dealer_crm.core.access import require_perm
 from dealer_crm.core.clock import showroom_date_of, showroom_today
 from dealer_crm.core.forms import ReasonForm, add_service_errors
 from dealer_crm.core.models import InformationSource
-from dealer_crm.core.pagination import CappedPaginator
-from dealer_crm.core.versioning import STALE_MESSAGE, StaleError, form_conflict
+from dealer_crm.core.pagination import CappedPaginator, next_or, query_without_page
+from dealer_crm.core.versioning import STALE_MESSAGE, StaleError, record_conflict
 from leads.access import get_lead_for
 from leads.models import Gender
 
@@ -61,23 +60,6 @@ from .models import (
 PAGE_SIZE = 25
 
 
-def _next_or(request, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return fallback
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
-
-def _stale(form, model, pk: int) -> None:
-    form_conflict(form, current_version=model.objects.values_list("version", flat=True).get(pk=pk))
-
-
 # --- Contracts --------------------------------------------------------------------------------------------------
 
 
@@ -98,7 +80,7 @@ class ContractListView(LoginRequiredMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            query_without_page=_query_without_page(self.request),
+            query_without_page=query_without_page(self.request),
             is_manager=self.request.user.sees_whole_showroom,
             **kwargs,
         )
@@ -150,7 +132,7 @@ def contract_update(request, pk):
         except ValidationError as error:
             add_service_errors(form, error)
         except StaleError:
-            _stale(form, Contract, contract.pk)
+            record_conflict(form, contract)
         else:
             messages.success(request, _("Contract saved."))
             return redirect("delivery:contract_detail", pk=contract.pk)
@@ -237,7 +219,7 @@ def card_update(request, pk):
         except ValidationError as error:
             add_service_errors(form, error)
         except StaleError:
-            _stale(form, CustomerCard, card.pk)
+            record_conflict(form, card)
         else:
             messages.success(request, _("Customer information card saved."))
             return redirect("delivery:card_detail", pk=card.pk)
@@ -324,7 +306,7 @@ def delivery_book(request, pk):
         except ValidationError as error:
             add_service_errors(form, error, DELIVERY_SERVICE_TO_FORM_FIELD)
         except StaleError:
-            _stale(form, Delivery, delivery.pk if delivery else contract.delivery.pk)
+            record_conflict(form, delivery or contract.delivery)
         else:
             local = booked.starts_at.astimezone(contract.showroom.zone)
             messages.success(request, _("Delivery booked for %(when)s.") % {"when": local.strftime("%Y-%m-%d %H:%M")})
@@ -426,7 +408,7 @@ def _delivery_set_vin(request, delivery, vin_form):
         add_service_errors(vin_form, error)
         return None
     except StaleError:
-        _stale(vin_form, Contract, delivery.contract_id)
+        record_conflict(vin_form, delivery.contract)
         return None
     messages.success(request, _("VIN saved on the contract."))
     return redirect("delivery:delivery_day", pk=delivery.pk)
@@ -482,7 +464,7 @@ def _delivery_checklist_post(request, delivery, form):
         add_service_errors(form, error)
         return None, delivery
     except StaleError:
-        _stale(form, Delivery, delivery.pk)
+        record_conflict(form, delivery)
         return None, delivery
     if "complete" in request.POST:
         messages.success(
@@ -569,7 +551,7 @@ class CallbackListView(LoginRequiredMixin, FilterView):
         context.update(
             today=today,
             state_tabs=tabs,
-            query_without_page=_query_without_page(self.request),
+            query_without_page=query_without_page(self.request),
             is_manager=self.request.user.sees_whole_showroom,
         )
         return context
@@ -594,7 +576,7 @@ def callback_record(request, pk):
             add_service_errors(form, error)
         else:
             messages.success(request, _("Callback recorded."))
-            return redirect(_next_or(request, reverse("delivery:callback_list")))
+            return redirect(next_or(request, reverse("delivery:callback_list")))
     return render(
         request,
         "delivery/callback_form.html",
@@ -603,7 +585,7 @@ def callback_record(request, pk):
             "delivery": callback.delivery,
             "contract": callback.delivery.contract,
             "form": form,
-            "next": _next_or(request, ""),
+            "next": next_or(request, ""),
         },
     )
 
@@ -640,7 +622,7 @@ class ComplaintListView(LoginRequiredMixin, FilterView):
             complaint.age_days = _age_days(complaint, today)
         context.update(
             today=today,
-            query_without_page=_query_without_page(self.request),
+            query_without_page=query_without_page(self.request),
             is_manager=self.request.user.sees_whole_showroom,
         )
         return context

@@ -110,18 +110,10 @@ def changes_between(before: models.Model | None, after: models.Model, fields: It
     return changes
 
 
-def history_record(
-    instance: models.Model,
-    *,
-    action: str,
-    by,
-    changes: dict | None = None,
-    reason: str = "",
-    at: datetime | None = None,
-) -> Revision:
-    """Keep one line of `instance`'s history. Called by the service, in its transaction, after its write (so a
-    refused write leaves no line); `at` defaults to now."""
-    revision = history_revision(instance, action=action, by=by, changes=changes, reason=reason, at=at)
+def history_record(instance: models.Model, **line) -> Revision:
+    """Keep one line of `instance`'s history (history_revision's arguments). Called by the service, in its
+    transaction, after its write (so a refused write leaves no line)."""
+    revision = history_revision(instance, **line)
     revision.save()
     return revision
 

@@ -83,3 +83,8 @@ def form_conflict(form: forms.Form, *, current_version: int) -> None:
     form.add_error(None, STALE_MESSAGE)
     form.data = form.data.copy()
     form.data[form.add_prefix("version")] = str(current_version)
+
+
+def record_conflict(form: forms.Form, record: models.Model) -> None:
+    """form_conflict with the version `record` has in the database now (someone else's save moved it on)."""
+    form_conflict(form, current_version=type(record).objects.values_list("version", flat=True).get(pk=record.pk))

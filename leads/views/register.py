@@ -23,12 +23,12 @@ from dealer_crm.core.history import history_of
 from dealer_crm.core.pagination import CappedPaginator
 from dealer_crm.core.phones import mask_phone, normalize_phone
 from dealer_crm.core.signoff import ReopenForm, SignOffForm, reopen_from_request
-from dealer_crm.core.versioning import STALE_MESSAGE, StaleError, form_conflict
+from dealer_crm.core.versioning import STALE_MESSAGE, StaleError, record_conflict
 
 from ..access import get_visit_for, require_register_manager
 from ..filters.register import VisitFilter
 from ..forms.register import SERVICE_TO_FORM_FIELD, LateEntryDecisionForm, LateReasonForm, VisitForm
-from ..models import LateEntry, RegisterDay, Visit
+from ..models import LateEntry, RegisterDay
 from ..selectors import register as selectors
 from ..services import register as services
 
@@ -64,12 +64,12 @@ class VisitListView(LoginRequiredMixin, FilterView):
         context.update(
             today=today,
             today_register=days.get(today),
-            query_without_page=_query_without_page(self.request),
+            query_without_page=query_without_page(self.request),
         )
         return context
 
 
-def _query_without_page(request) -> str:
+def query_without_page(request) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
@@ -180,7 +180,7 @@ class VisitUpdateView(VisitFormMixin, FormView):
             add_service_errors(form, error, SERVICE_TO_FORM_FIELD)
             return self.form_invalid(form)
         except StaleError:
-            form_conflict(form, current_version=Visit.objects.values_list("version", flat=True).get(pk=self.visit.pk))
+            record_conflict(form, self.visit)
             return self.form_invalid(form)
         messages.success(self.request, _("Entry saved."))
         return redirect("leads:visit_detail", pk=self.visit.pk)

@@ -11,7 +11,6 @@ from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -20,8 +19,8 @@ from django_filters.views import FilterView
 
 from dealer_crm.core.clock import showroom_today
 from dealer_crm.core.forms import add_service_errors
-from dealer_crm.core.pagination import CappedPaginator
-from dealer_crm.core.versioning import StaleError, form_conflict
+from dealer_crm.core.pagination import CappedPaginator, next_or, query_without_page
+from dealer_crm.core.versioning import StaleError, record_conflict
 
 from ..access import get_lead_for, require_lead_manager
 from ..filters.tracker import LeadFilter
@@ -57,24 +56,6 @@ from ..services.tracker import (
     lead_request_lost,
     lead_update_details,
 )
-
-
-def _stale_lead(form, lead: Lead) -> None:
-    form_conflict(form, current_version=Lead.objects.values_list("version", flat=True).get(pk=lead.pk))
-
-
-def _next_or(request, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return fallback
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
 
 # --- The tracker ------------------------------------------------------------------------------------------
 
@@ -114,7 +95,7 @@ class LeadListView(LoginRequiredMixin, FilterView):
         context.update(
             today=today,
             is_manager=is_manager,
-            query_without_page=_query_without_page(self.request),
+            query_without_page=query_without_page(self.request),
         )
         if is_manager:
             context.update(
@@ -147,7 +128,7 @@ def _reassign(request, form, leads_of):
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
             messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
-        return redirect(_next_or(request, reverse("leads:lead_list")))
+        return redirect(next_or(request, reverse("leads:lead_list")))
     to = form.cleaned_data["to"]
     moved = lead_reassign(leads=leads_of(form.cleaned_data), to=to, by=request.user, reason=form.cleaned_data["reason"])
     if moved:
@@ -158,7 +139,7 @@ def _reassign(request, form, leads_of):
         )
     else:
         messages.info(request, _("No lead changed hands: %(name)s already owns them.") % {"name": to})
-    return redirect(_next_or(request, reverse("leads:lead_list")))
+    return redirect(next_or(request, reverse("leads:lead_list")))
 
 
 # --- One lead ---------------------------------------------------------------------------------------------
@@ -251,7 +232,7 @@ class LeadUpdateView(LeadFormMixin, FormView):
                 **form.service_fields(),
             )
         except StaleError:
-            _stale_lead(form, self.lead)
+            record_conflict(form, self.lead)
             return self.form_invalid(form)
         messages.success(self.request, _("Lead details saved."))
         return redirect("leads:lead_detail", pk=self.lead.pk)
@@ -324,7 +305,7 @@ class ContactCreateView(LeadFormMixin, FormView):
             add_service_errors(form, error, CONTACT_SERVICE_TO_FORM_FIELD)
             return self.form_invalid(form)
         except StaleError:
-            _stale_lead(form, self.lead)
+            record_conflict(form, self.lead)
             return self.form_invalid(form)
         if contact.next_follow_up:
             messages.success(
@@ -334,7 +315,7 @@ class ContactCreateView(LeadFormMixin, FormView):
         else:
             messages.success(self.request, _("Contact saved. The lead is ordered and leaves the tracker."))
         # From the Today list, straight back to it: the consultant is working down the day's calls.
-        return redirect(_next_or(self.request, reverse("leads:lead_detail", args=[self.lead.pk])))
+        return redirect(next_or(self.request, reverse("leads:lead_detail", args=[self.lead.pk])))
 
 
 @require_GET
@@ -460,14 +441,14 @@ def lost_decide(request, pk):
         except ValidationError as error:
             if not hasattr(error, "error_dict"):  # already decided: nothing left to show a form for
                 messages.error(request, " ".join(error.messages))
-                return redirect(_next_or(request, reverse("leads:lost_list")))
+                return redirect(next_or(request, reverse("leads:lost_list")))
             add_service_errors(form, error)
         else:
             if approve:
                 messages.success(request, _("%(name)s is closed as lost.") % {"name": lost.lead.customer_name})
             else:
                 messages.success(request, _("Request sent back to %(name)s.") % {"name": lost.requested_by})
-            return redirect(_next_or(request, reverse("leads:lost_list")))
+            return redirect(next_or(request, reverse("leads:lost_list")))
     # Show the page again with the error next to this request's comment, and what was typed kept.
     return _lost_page(request, failed=(lost.pk, form))
 
