@@ -14,7 +14,8 @@ class DccConfig(AppConfig):
         # and the digest through followups' registry.
         from followups.today import register_section
 
-        from .today import NEW_ONLINE_LEADS, OVERDUE_ONLINE_LEADS
+        from .today import NEW_ONLINE_LEADS, OVERDUE_ONLINE_LEADS, TODAYS_APPOINTMENTS
 
         register_section(NEW_ONLINE_LEADS)
         register_section(OVERDUE_ONLINE_LEADS)
+        register_section(TODAYS_APPOINTMENTS)

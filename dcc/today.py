@@ -2,7 +2,8 @@
 
 The consultant sees the online leads waiting for their first response first of all, each with a live countdown
 to its deadline; the manager sees the inquiries whose deadline passed unanswered (escalation level 1 or 2), with
-the consultant who holds them.
+the consultant who holds them. Reception's list of the day's appointments (邀约到店) follows: a consultant's own
+customers, the whole showroom for the manager; logging the customer's walk-in in the register marks one arrived.
 """
 
 from datetime import date
@@ -11,7 +12,7 @@ from django.db.models import Exists, Q, QuerySet
 
 from dealer_crm.core.models import Role, User
 from followups.today import TodaySection
-from leads.models import Lead, LeadStatus
+from leads.models import Appointment, Lead, LeadStatus
 
 from .models import OnlineLead
 
@@ -59,4 +60,25 @@ OVERDUE_ONLINE_LEADS = TodaySection(
     template="dcc/today_overdue_online_leads.html",
     digest_template="dcc/email/overdue_online_leads_digest.txt",
     order=-5,
+)
+
+
+def todays_appointments_filter(user: User, today: date) -> QuerySet:
+    is_manager = Exists(User.groups.through.objects.filter(user_id=user.pk, group__name=Role.MANAGER.value))
+    return Appointment.objects.filter(
+        Q(lead__owner=user) | is_manager, showroom_id=user.showroom_id, day=today, state=Appointment.State.BOOKED
+    )
+
+
+def todays_appointments_for(user: User, today: date) -> QuerySet:
+    return todays_appointments_filter(user, today).select_related("lead__owner").order_by("starts_at", "pk")
+
+
+TODAYS_APPOINTMENTS = TodaySection(
+    key="appointments",
+    due=todays_appointments_filter,
+    items=todays_appointments_for,
+    template="dcc/today_appointments.html",
+    digest_template="dcc/email/appointments_digest.txt",
+    order=-1,  # after the online leads, before the due follow-ups: these customers are on their way
 )

@@ -72,4 +72,6 @@ app.conf.beat_schedule = {
     # Every minute: online leads past their first-response deadline escalated (manager told, then the second
     # deadline acted on). Each step is claimed once (dcc.services.escalation); a dropped run is caught up next.
     "escalate-overdue": {"task": "dcc.escalate_overdue", "schedule": 60.0, "options": {"expires": 60}},
+    # Every five minutes: appointments past their slot and the grace period become no-shows, each claimed once.
+    "settle-no-shows": {"task": "dcc.settle_no_shows", "schedule": 300.0, "options": {"expires": 300}},
 }

@@ -1,27 +1,31 @@
 """Forms of the intent-lead tracker. They only collect input; the rules are in leads.services.tracker."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from crispy_forms.bootstrap import InlineRadios
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Div, Field, Layout, Row
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from dealer_crm.core.clock import showroom_now, showroom_today
-from dealer_crm.core.forms import add_rule_errors
+from dealer_crm.core.forms import add_rule_errors, add_service_errors
 from dealer_crm.core.models import CarModel, District, Role, User
 from dealer_crm.core.versioning import VersionedFormMixin
 from dealer_crm.core.widgets import DatePicker, TimePicker
 
-from ..models import VISIT_GRADES, Contact, ContactKind, Grade, Lead, LostReason, LostRequest
+from ..models import VISIT_GRADES, AppointmentPurpose, Contact, ContactKind, Grade, Lead, LostReason, LostRequest
+from ..services.appointments import appointment_check
 from ..services.tracker import H_SIGNALS, LEAD_DETAIL_FIELDS, contact_check, grade_suggest
 
 # The service speaks of the moment of the contact; the form asks for a date and a time.
 CONTACT_SERVICE_TO_FORM_FIELD = {"occurred_at": "contact_time"}
+# services.appointments' fields, as the contact form asks for them.
+APPOINTMENT_SERVICE_TO_FORM_FIELD = {"starts_at": "appointment_time", "ends_at": "appointment_minutes"}
 # What contact_check reads of a contact, as the form collects it.
 CONTACT_RULE_FIELDS = (
     "kind",
@@ -82,6 +86,15 @@ class ContactForm(VersionedFormMixin, GradeInputsForm, forms.ModelForm):
 
     contact_date = forms.DateField(label=_("Date"), widget=DatePicker())
     contact_time = forms.TimeField(label=_("Time"), widget=TimePicker())
+    # An invitation to visit (邀约到店), booked with the contact that made it.
+    appointment_purpose = forms.ChoiceField(
+        label=_("Invited for"), required=False, choices=[("", _("No appointment")), *AppointmentPurpose.choices]
+    )
+    appointment_date = forms.DateField(label=_("Day"), required=False, widget=DatePicker())
+    appointment_time = forms.TimeField(label=_("From"), required=False, widget=TimePicker())
+    appointment_minutes = forms.IntegerField(
+        label=_("Minutes"), required=False, min_value=15, max_value=480, initial=60, help_text=_("Default: 60.")
+    )
 
     class Meta:
         model = Contact
@@ -150,6 +163,14 @@ class ContactForm(VersionedFormMixin, GradeInputsForm, forms.ModelForm):
             InlineRadios("grade_after"),
             "grade_reason",
             Row(Column("next_follow_up", css_class="col-sm-6"), Column("late_reason", css_class="col-sm-6")),
+            HTML(section_heading(_("Invitation to visit"))),
+            Row(
+                Column("appointment_purpose", css_class="col-sm-3"),
+                Column("appointment_date", css_class="col-sm-3"),
+                Column("appointment_time", css_class="col-sm-3"),
+                Column("appointment_minutes", css_class="col-sm-3"),
+                css_id="appointment-fields",
+            ),
             Div(
                 HTML(section_heading(_("Test drive"))),
                 Row(Column("model_driven", css_class="col-sm-6"), Column("licence_number", css_class="col-sm-6")),
@@ -179,7 +200,29 @@ class ContactForm(VersionedFormMixin, GradeInputsForm, forms.ModelForm):
             readable=readable,
             field_map=CONTACT_SERVICE_TO_FORM_FIELD,
         )
+        cleaned["appointment"] = self._clean_appointment(cleaned)
         return cleaned
+
+    def _clean_appointment(self, cleaned) -> dict | None:
+        """The booking as services.appointments.appointment_book takes it, its problems shown with the contact's."""
+        purpose, day, start = (cleaned.get(f"appointment_{name}") for name in ("purpose", "date", "time"))
+        if not purpose:
+            if day or start:
+                self.add_error("appointment_purpose", _("Choose what the customer comes for, or clear the day."))
+            return None
+        if not day:
+            self.add_error("appointment_date", _("Give the day of the appointment."))
+        if not start:
+            self.add_error("appointment_time", _("Give the time of the appointment."))
+        if not (day and start):
+            return None
+        starts_at = datetime.combine(day, start, tzinfo=self.lead.showroom.zone)
+        ends_at = starts_at + timedelta(minutes=cleaned.get("appointment_minutes") or 60)
+        errors = appointment_check(lead=self.lead, starts_at=starts_at, ends_at=ends_at)
+        if errors:
+            add_service_errors(self, ValidationError(errors), APPOINTMENT_SERVICE_TO_FORM_FIELD)
+            return None
+        return {"purpose": purpose, "starts_at": starts_at, "ends_at": ends_at}
 
     def server_suggested_grade(self) -> str:
         """The assistant's grade as the server weighs the inputs (not the page's hidden copy, which may be stale

@@ -20,6 +20,7 @@ from dealer_crm.core.versioning import save_with_version
 from ..models import LateEntry, RegisterDay, Visit
 from ..rollups import visit_rollup_refresh
 from ..selectors.register import register_day_snapshot
+from ..services.appointments import appointment_arrive
 from ..services.tracker import lead_attach_visit
 
 # The fields a register entry's form may set; everything else is bookkeeping.
@@ -124,7 +125,8 @@ def visit_register(*, showroom: Showroom, created_by: User, visit_date: date, **
     1. Normalise the phone and check every rule, all at once (ValidationError keyed by field).
     2. Lock the day's register row, refuse a signed-off day, take the next running number.
     3. Save the entry and its first history line.
-    4. A customer who left a phone number feeds the lead tracker (see services.tracker.lead_attach_visit).
+    4. A customer who left a phone number feeds the lead tracker (see services.tracker.lead_attach_visit); their
+       walk-in keeps the day's appointment (services.appointments.appointment_arrive).
     """
     visit = Visit(showroom=showroom, visit_date=visit_date, created_by=created_by, **fields)
     now = timezone.now()
@@ -141,8 +143,14 @@ def visit_register(*, showroom: Showroom, created_by: User, visit_date: date, **
     )
     visit_rollup_refresh(showroom=showroom, day=visit_date, consultant_id=visit.consultant_id)
     if visit.phone:
-        lead_attach_visit(visit=visit)
+        _feed_tracker(visit)
     return visit
+
+
+def _feed_tracker(visit: Visit) -> None:
+    """The entry's customer in the lead tracker, and the appointment their walk-in keeps."""
+    lead = lead_attach_visit(visit=visit)
+    appointment_arrive(visit=visit, lead=lead)
 
 
 @transaction.atomic
@@ -319,7 +327,7 @@ def late_entry_approve(*, late_entry: LateEntry, by: User, expected_version: int
     )
     visit_rollup_refresh(showroom=visit.showroom, day=visit.visit_date, consultant_id=visit.consultant_id)
     if visit.phone:
-        lead_attach_visit(visit=visit)
+        _feed_tracker(visit)
     if day.is_signed_off:
         amendment = {"late_entry": late_entry.pk, "visit": visit.pk, "at": now.isoformat(), "by": by.pk}
         day.snapshot = {**day.snapshot, "amendments": [*day.snapshot.get("amendments", []), amendment]}

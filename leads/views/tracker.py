@@ -25,6 +25,7 @@ from dealer_crm.core.versioning import StaleError, record_conflict
 from ..access import get_lead_for, require_lead_manager
 from ..filters.tracker import LeadFilter
 from ..forms.tracker import (
+    APPOINTMENT_SERVICE_TO_FORM_FIELD,
     CONTACT_SERVICE_TO_FORM_FIELD,
     ContactForm,
     GradeInputsForm,
@@ -47,6 +48,7 @@ from ..selectors.tracker import (
     pending_lost_requests,
     tracker_rows,
 )
+from ..services.appointments import appointment_book
 from ..services.tracker import (
     clash_resolve,
     contact_record,
@@ -301,8 +303,10 @@ class ContactCreateView(LeadFormMixin, FormView):
                     expected_version=lead.version,
                     **form.contact_fields(),
                 )
+                if data["appointment"]:  # refused (with the whole contact) if this contact closed the lead
+                    appointment_book(lead=contact.lead, by=self.request.user, contact=contact, **data["appointment"])
         except ValidationError as error:
-            add_service_errors(form, error, CONTACT_SERVICE_TO_FORM_FIELD)
+            add_service_errors(form, error, {**CONTACT_SERVICE_TO_FORM_FIELD, **APPOINTMENT_SERVICE_TO_FORM_FIELD})
             return self.form_invalid(form)
         except StaleError:
             record_conflict(form, self.lead)
