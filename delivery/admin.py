@@ -101,6 +101,7 @@ class CallbackAdmin(ReadOnlyAdmin):
     list_display = ["delivery", "step", "offset", "due_date", "status", "consultant", "reached", "satisfaction"]
     list_filter = ["showroom", "status", "due_date"]
     list_select_related = ["delivery__contract__lead", "consultant"]
+    inlines = [RevisionInline]
 
 
 class ComplaintActionInline(ReadOnlyInline):

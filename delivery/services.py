@@ -279,9 +279,20 @@ def contract_cancel(*, contract: Contract, by: User, reason: str) -> Contract:
         changes=changes_between(before, contract, ["status"]),
         reason=contract.cancel_reason,
     )
-    Delivery.objects.filter(contract=contract, status=Delivery.Status.BOOKED).update(
-        status=Delivery.Status.CANCELLED, updated_at=now, version=F("version") + 1
-    )
+    booked = Delivery.objects.select_for_update().filter(contract=contract, status=Delivery.Status.BOOKED).first()
+    if booked is not None:
+        before = copy.copy(booked)
+        booked.status = Delivery.Status.CANCELLED
+        Delivery.objects.filter(pk=booked.pk).update(status=booked.status, updated_at=now, version=F("version") + 1)
+        # The slot is freed with the contract: the delivery's own history says so, and why.
+        history_record(
+            booked,
+            action=Revision.Action.CANCELLED,
+            by=by,
+            at=now,
+            changes=changes_between(before, booked, ["status"]),
+            reason=contract.cancel_reason,
+        )
     return contract
 
 

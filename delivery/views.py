@@ -389,6 +389,7 @@ def delivery_day(request, pk):
             "checklist": _checklist_rows(form),
             # As the page shows them: the ticks just sent when a completion was refused, else the saved ones.
             "open_required": [form[name].label for name in REQUIRED_ITEMS if not form[name].value()],
+            "history": selectors.record_history(delivery, request.user)[::-1],  # newest first
         },
     )
 
@@ -586,6 +587,7 @@ def callback_record(request, pk):
             "contract": callback.delivery.contract,
             "form": form,
             "next": next_or(request, ""),
+            "history": selectors.record_history(callback, request.user)[::-1],  # newest first
         },
     )
 
@@ -673,6 +675,7 @@ def _complaint_page(request, complaint: Complaint, *, action_form=None, close_fo
             "close_form": close_form or ComplaintCloseForm(),
             "can_close": request.user.has_perm("delivery.close_complaint") and not complaint.is_closed,
             "age_days": _age_days(complaint, today),
+            "history": selectors.record_history(complaint, request.user)[::-1],  # newest first
         },
     )
 

@@ -111,3 +111,64 @@ def test_the_contract_list_makes_the_same_fixed_number_of_queries_for_2_and_20_c
 
     few, many = with_contracts(2), with_contracts(20)
     assert few == many == CONTRACT_LIST_QUERIES[role]
+
+
+def history_page_queries(client, url: str) -> tuple[int, int]:
+    """All the page's queries, and those that read the history (core_revision)."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries), sum('"core_revision"' in query["sql"] for query in queries.captured_queries)
+
+
+def test_the_delivery_day_page_reads_its_history_in_one_query_however_long(
+    frozen_clock, signed, book, client_for, consultant
+):
+    delivery = book(signed())
+    client = client_for(consultant)
+    url = reverse("delivery:delivery_day", args=[delivery.pk])
+    client.get(url)  # the content types and the session, once
+
+    short = history_page_queries(client, url)
+    for note in ("上午", "下午", "傍晚"):
+        delivery = services.delivery_book(
+            contract=delivery.contract,
+            by=consultant,
+            starts_at=delivery.starts_at,
+            consultant=consultant,
+            service_advisor="孙师傅",
+            notes=note,
+            expected_version=delivery.version,
+        )
+    assert delivery.revisions.count() == 4
+
+    assert history_page_queries(client, url) == short
+    assert short[1] == 1
+
+
+def test_the_complaint_page_reads_its_history_in_one_query_however_long(
+    frozen_clock, delivered, client_for, consultant
+):
+    complaint = services.complaint_open(delivery=delivered(), by=consultant, description="异响")
+    client = client_for(consultant)
+    url = reverse("delivery:complaint_detail", args=[complaint.pk])
+    client.get(url)
+
+    short = history_page_queries(client, url)
+    for step in ("电话致歉", "约到店", "已检查"):
+        services.complaint_add_action(complaint=complaint, by=consultant, taken_on=TODAY, description=step)
+    assert complaint.revisions.count() == 4
+
+    # One more action is one more row in the same query of actions; the history stays one query.
+    assert history_page_queries(client, url) == short
+    assert short[1] == 1
+
+
+def test_the_callback_page_reads_its_history_in_one_query(frozen_clock, delivered, client_for, consultant):
+    callback = delivered().callbacks.get(step=1)
+    services.callback_record(callback=callback, by=consultant, reached=True, satisfaction=5)
+    client = client_for(consultant)
+    url = reverse("delivery:callback_record", args=[callback.pk])
+    client.get(url)
+
+    assert history_page_queries(client, url)[1] == 1
