@@ -10,7 +10,7 @@
 5. a complaint is recorded from the contract, followed up and closed by the manager, its page showing its history.
 
 Each step starts from the state the steps before it leave, built through the services (fixtures below), not
-through the browser. Like the other journeys: the real clock (dates are showroom-local, from `register_now`),
+through the browser. Like the other journeys: the e2e clock (dates are showroom-local, from `register_now`),
 elements found by name, id, href or data attribute, expected messages run through the zh-hans catalogue. The
 printable card and the delivery confirmation are rendered for print and kept as PNGs in test-artifacts/.
 """
@@ -398,18 +398,16 @@ def test_3_an_early_customer_gets_the_vin_and_the_appointment_settled_then_the_c
 
 
 def test_4_the_first_callback_is_on_today_once_due_and_recording_it_there_takes_it_off(
-    new_page, consultant, customer, delivered, today, screenshot
+    new_page, consultant, customer, delivered, screenshot, e2e_clock
 ):
     lead = customer
     first = delivered.callbacks.order_by("step").first()
     desk = log_in(new_page(**DESKTOP), consultant)
-    phone = log_in(new_page(**PHONE), consultant)
-    # The live server runs on the real clock and cannot be frozen from here, so rather than wait three days, the
-    # test (step 3 has checked the due date the schedule gave: today + 3) moves that callback to today with a
-    # queryset update, as if the three days had passed; everything after is the app's own doing.
     desk.goto("/today/")
     expect(desk.locator(f".today-callback[data-callback='{first.pk}']")).to_have_count(0)  # not due yet
-    Callback.objects.filter(pk=first.pk).update(due_date=today)
+    # Three days on (the server's clock and the new browser context's), the first callback is due.
+    e2e_clock.shift(timedelta(days=3))
+    phone = log_in(new_page(**PHONE), consultant)
     phone.goto("/today/")
     row = phone.locator(f".today-callback[data-callback='{first.pk}']")
     expect(row).to_be_visible()
