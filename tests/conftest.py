@@ -5,6 +5,7 @@ import pytest
 import time_machine
 from django.test import Client
 
+from dcc.models import LeadSource, Platform
 from leads.models import Lead
 from leads.services import register as services
 from tests.factories import ShowroomFactory, UserFactory, source, visit_times
@@ -28,6 +29,12 @@ def django_db_serialized_rollback():
     set-up. Mixing the kinds breaks the suite: a plain transactional test's flush re-creates content types under
     new ids (post_migrate), and the next serialized test's restore then collides with them.
     """
+
+
+@pytest.fixture
+def lead_source(showroom):
+    """The showroom's Autohome account, where its online leads come from (the DCC desk)."""
+    return LeadSource.objects.create(showroom=showroom, code="autohome", name="汽车之家", platform=Platform.AUTOHOME)
 
 
 @pytest.fixture

@@ -99,6 +99,28 @@ CHARTS: dict[str, Chart] = {
         stacked=True,
         colours=GRADE_COLOURS,
     ),
+    "online_by_platform": Chart(
+        _("Online leads by platform"),
+        _(
+            "The period's online inquiries: first response = minutes to the first call or message after the lead "
+            "arrived; deadline met = answered within the first-response deadline; invited = an appointment was "
+            "booked; show rate = of the invited whose appointment is settled, those who came; visited and ordered "
+            "= by now."
+        ),
+        ["leads"],
+        line="met_rate",
+        wide=True,
+    ),
+    "online_by_consultant": Chart(
+        _("Online leads by consultant"),
+        _(
+            "The same figures for each consultant holding the leads: how often they answer in time, invite, and "
+            "see the customer come."
+        ),
+        ["met_rate", "invited_rate", "show_rate"],
+        percent=True,
+        wide=True,
+    ),
     "overdue_by_consultant": Chart(
         _("Overdue follow-ups per consultant"),
         _("Open leads whose next follow-up is before today, per grade."),

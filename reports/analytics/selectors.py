@@ -679,9 +679,12 @@ def overdue_by_consultant(scope: Scope, *, today: date, counts: list[dict] | Non
 
 
 def dashboard_figures(scope: Scope, *, today: date) -> dict[str, Figure]:
-    """Every dashboard figure of the scope, in page order (11 queries: one per figure, two for the funnel, one
-    for the last two together)."""
+    """Every dashboard figure of the scope, in page order (12 queries: one per figure, two for the funnel, one
+    for the open leads' two together, one for the online leads' two)."""
+    from .online import inquiries, online_by_consultant, online_by_platform  # they build on this module's Figure
+
     open_leads = open_lead_counts(scope, today=today)
+    online = inquiries(scope)
     figures = [
         visits_by_day(scope),
         visits_by_weekday(scope),
@@ -694,12 +697,16 @@ def dashboard_figures(scope: Scope, *, today: date) -> dict[str, Figure]:
         funnel(scope),
         leads_by_grade(scope, today=today, counts=open_leads),
         overdue_by_consultant(scope, today=today, counts=open_leads),
+        online_by_platform(scope, online),
+        online_by_consultant(scope, online),
     ]
     return {figure.key: figure for figure in figures}
 
 
 def dashboard_figure(scope: Scope, key: str, *, today: date) -> Figure | None:
     """One figure by its key (for its CSV export), computing only that one."""
+    from .online import online_by_consultant, online_by_platform
+
     functions = {
         "visits_by_day": visits_by_day,
         "visits_by_weekday": visits_by_weekday,
@@ -712,6 +719,8 @@ def dashboard_figure(scope: Scope, key: str, *, today: date) -> Figure | None:
         "funnel": funnel,
         "leads_by_grade": lambda scope: leads_by_grade(scope, today=today),
         "overdue_by_consultant": lambda scope: overdue_by_consultant(scope, today=today),
+        "online_by_platform": online_by_platform,
+        "online_by_consultant": online_by_consultant,
     }
     function = functions.get(key)
     return function(scope) if function else None

@@ -1,12 +1,6 @@
 import pytest
 
-from dcc.models import LeadSource, Platform
 from dcc.services.tokens import source_token_create
-
-
-@pytest.fixture
-def lead_source(showroom):
-    return LeadSource.objects.create(showroom=showroom, code="autohome", name="汽车之家", platform=Platform.AUTOHOME)
 
 
 @pytest.fixture

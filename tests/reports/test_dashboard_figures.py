@@ -189,8 +189,9 @@ def test_a_period_of_its_own_and_an_empty_one(world):
     assert figures["no_phone_by_consultant"].totals == [0, 0, None]
 
 
-def test_every_figure_in_eleven_queries_whatever_the_data(month, busier, django_assert_num_queries):
-    with django_assert_num_queries(11):  # one per figure, two for the funnel, one for the two of open leads
+def test_every_figure_in_twelve_queries_whatever_the_data(month, busier, django_assert_num_queries):
+    # One per figure, two for the funnel, one for the two of open leads, one for the two of online leads.
+    with django_assert_num_queries(12):
         figures = selectors.dashboard_figures(month, today=TODAY)
 
     assert list(figures) == [
@@ -205,6 +206,8 @@ def test_every_figure_in_eleven_queries_whatever_the_data(month, busier, django_
         "funnel",
         "leads_by_grade",
         "overdue_by_consultant",
+        "online_by_platform",
+        "online_by_consultant",
     ]
     # The busier showroom: three more consultants, each with two entries on 4 days and one more today.
     assert figures["visits_by_day"].totals == [8 + 27, 1, 9 + 27]

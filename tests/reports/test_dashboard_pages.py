@@ -69,7 +69,7 @@ def test_the_manager_sees_the_showroom_for_the_period_asked(world, client_for):
     html = response.content.decode()
     # Every chart has its canvas and its data; the traffic table is a heatmap beside its chart.
     keys = [card["key"] for card in response.context["cards"]]
-    assert len(keys) == 11
+    assert len(keys) == 13
     for key in keys:
         assert f'data-chart="chart-data-{key}"' in html
         assert f'href="{csv_url(key)}?start=2026-11-01&amp;end=2026-11-21"' in html
@@ -185,9 +185,9 @@ def test_the_dashboard_runs_the_same_queries_however_much_data(
     user = world.manager if role == "manager" else world.zhang
     client = client_for(user)
     # The session, the user, the savepoint of the request's transaction and its release, the showroom, the
-    # permissions (2), the navbar's due count; eleven for the figures, two for the previous period's funnel; the
+    # permissions (2), the navbar's due count; twelve for the figures, two for the previous period's funnel; the
     # manager's consultant list is one more.
-    expected = 22 if role == "manager" else 21
+    expected = 23 if role == "manager" else 22
     with django_assert_num_queries(expected):
         client.get(DASHBOARD_URL)
     with django_assert_num_queries(9):  # as the page without the navbar, and only the funnel's two
