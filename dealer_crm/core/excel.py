@@ -13,14 +13,20 @@ that order and gives every sheet the same finish:
 
 Cells are plain values wherever that suffices; a WriteOnlyCell only where a cell needs a style (a header, a
 time, a share), because each styled cell costs an object and a style look-up.
+
+A sheet is declared as its columns, each saying how its cell is read from a row (`Col.value`); `write_sheet`
+writes a whole one-table sheet from them: header, rows, totals, autofilter.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
+from itertools import chain
+from operator import attrgetter, itemgetter
+from typing import Any
 
 from django.utils.functional import Promise
 from openpyxl import Workbook
@@ -58,6 +64,7 @@ STYLED_KINDS = (TIME, DATETIME, PERCENT, NUMBER)
 ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 MAX_CELL_TEXT = 32_767  # Excel's limit per cell
 SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+_NO_ROW = object()  # next()'s default in Sheet.write_rows: the rows were empty
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
@@ -72,15 +79,22 @@ SECTION_FONT = Font(bold=True, size=12)
 
 @dataclass(frozen=True)
 class Col:
-    """One column: its header (translated when the sheet is written), kind, width in characters, and what its
+    """One column: its header (translated when the sheet is written), kind, width in characters, what its
     cell in a totals row holds: "sum" (=SUM of the column), ("ratio", numerator key, denominator key) for a
-    share of two summed columns, or None (empty)."""
+    share of two summed columns, or None (empty), and how `Sheet.write_rows` reads its cell from a row (`value`):
+
+    - a callable: row -> the cell's value;
+    - a name: the row's field of that name (an attribute, dotted for a nested one, or a mapping's key);
+    - None: the field named like the column's `key`, or, when the rows are plain tuples or lists (already in
+      the columns' order), the item at the column's position.
+    """
 
     key: str
     header: str | Promise
     kind: str = TEXT
     width: float = 12
     total: str | tuple | None = None
+    value: Callable[[Any], Any] | str | None = None
 
 
 def clean_text(value: str) -> str:
@@ -100,9 +114,10 @@ def new_workbook() -> Workbook:
 class Sheet:
     """A write-only worksheet with one table (or several stacked ones) and the finish described above.
 
-    Use: `sheet = Sheet(workbook, title, columns)`, then `sheet.row(values)` per row (a sequence in the columns'
-    order), then `sheet.totals()`, then `sheet.close()` (sets the autofilter over the table, which openpyxl
-    writes after the rows).
+    Use: `sheet = Sheet(workbook, title, columns)`, then `sheet.write_rows(rows)` (each row read through the
+    columns' `value`) or `sheet.row(values)` per row (a sequence in the columns' order), then `sheet.totals()`,
+    then `sheet.close()` (sets the autofilter over the table, which openpyxl writes after the rows). A sheet of
+    one table is all of that in one call: `write_sheet`.
     """
 
     def __init__(
@@ -203,14 +218,55 @@ class Sheet:
             if self.repeat_header:
                 self.ws.print_title_rows = f"{row}:{row}"
 
+    def write_rows(self, rows: Iterable, *, progress=None) -> int:
+        """A data row per item of `rows`, each cell read through its column's `value`; the rows written.
+
+        `rows` is consumed as it comes (a queryset's .iterator() stays a stream). The readers are chosen once,
+        from the first row, and are C-level getters (attrgetter, itemgetter) wherever a column reads a field, so
+        a row costs one call per computed cell on top of writing it. `progress`: anything with an add(), called
+        once per row.
+        """
+        rows = iter(rows)
+        first = next(rows, _NO_ROW)
+        if first is _NO_ROW:
+            return 0
+        readers = self._readers(first)
+        write = self._write
+        written = 0
+        for row in chain((first,), rows):
+            write([read(row) for read in readers])
+            written += 1
+            if progress is not None:
+                progress.add()
+        return written
+
+    def _readers(self, row) -> list[Callable[[Any], Any]]:
+        """How each column reads its cell from rows like `row` (see Col.value)."""
+        positional = type(row) in (tuple, list)
+        by_name = itemgetter if isinstance(row, Mapping) else attrgetter
+        readers = []
+        for index, column in enumerate(self.columns):
+            if callable(column.value):
+                readers.append(column.value)
+            elif column.value is not None:
+                readers.append(by_name(column.value))
+            elif positional:
+                readers.append(itemgetter(index))
+            else:
+                readers.append(by_name(column.key))
+        return readers
+
     def row(self, values: Sequence) -> None:
-        """One data row, in the columns' order. None (or "") leaves a cell empty.
+        """One data row, in the columns' order. None (or "") leaves a cell empty."""
+        self._write(list(values))
+
+    def _write(self, values: list) -> None:
+        """Write one row's values (a list of its own, changed in place).
 
         The hot path of every long sheet, so it touches only the cells that need it: text cells are checked for
         what XML or Excel would misread, and times, shares and datetimes get a styled cell for their format.
         Counts go in as they are; dates too (openpyxl gives a date its yyyy-mm-dd format by itself).
         """
-        values = list(values)
         for index, raw in self._text_columns:
             value = values[index]
             if value is None:
@@ -277,11 +333,37 @@ class Sheet:
             self.ws.auto_filter.ref = self._filter_ref
 
 
+def write_sheet(
+    workbook: Workbook,
+    title: str | Promise,
+    columns: Sequence[Col],
+    rows: Iterable,
+    *,
+    progress=None,
+    totals: str | Promise | None = None,
+) -> int:
+    """A sheet of one table: its header, a row per item of `rows` (Sheet.write_rows), a totals row labelled
+    `totals` (none without), the autofilter; the data rows written."""
+    sheet = Sheet(workbook, title, columns)
+    sheet.write_rows(rows, progress=progress)
+    if totals is not None:
+        sheet.totals(totals)
+    sheet.close()
+    return sheet.data_rows
+
+
 def to_naive_local(moment: datetime | None, zone) -> datetime | None:
     """Excel has no time zones: a moment becomes the showroom's wall-clock time."""
     if moment is None:
         return None
     return moment.astimezone(zone).replace(tzinfo=None)
+
+
+def local_date(moment: datetime | None, zone) -> date | None:
+    """The showroom's calendar day of a moment."""
+    if moment is None:
+        return None
+    return moment.astimezone(zone).date()
 
 
 def local_time(moment: datetime | None, zone) -> time | None:

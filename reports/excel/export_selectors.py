@@ -3,8 +3,9 @@ figures of the month. The summary sheets read reports.analytics.selectors and le
 so a number in the workbook is the number on the dashboard.
 
 Every function here is one query (or a fixed few), whatever the number of rows; the long ones return a lazy
-`.values_list(...)` that the workbook iterates with `.iterator(chunk_size=...)`, so a month of a hundred
-thousand register entries never sits in memory at once.
+`.values_list(..., named=True)` that the workbook iterates with `.iterator(chunk_size=...)`, so a month of a
+hundred thousand register entries never sits in memory at once. Named rows are tuples whose fields the workbook's
+columns read by name (their field names are the lookups, e.g. row.lead__phone), at a tuple's cost per row.
 """
 
 from __future__ import annotations
@@ -70,9 +71,9 @@ REGISTER_FIELDS = (
 
 
 def register_export_rows(queryset: QuerySet[Visit]) -> QuerySet:
-    """The register's columns as tuples (REGISTER_FIELDS' order), in one query with its joins; the caller keeps
-    the queryset's filters and order."""
-    return queryset.values_list(*REGISTER_FIELDS)
+    """The register's columns as named rows (REGISTER_FIELDS), in one query with its joins; the caller keeps the
+    queryset's filters and order."""
+    return queryset.values_list(*REGISTER_FIELDS, named=True)
 
 
 def month_register(*, showroom: Showroom, start: date, end: date, consultant: User | None = None) -> QuerySet[Visit]:
@@ -234,7 +235,11 @@ def tracker_month_rows(month: Month, *, consultant: User | None = None) -> Query
     """Every lead that was open at some moment of the month, with its grade when the month began and ended and
     its owner then (from the lead's history, so a past month reads the same whatever happened since), its
     contacts in the month and the latest before its end. One query; by owner, then oldest lead first."""
-    return _tracker_month(month, consultant).values_list(*TRACKER_FIELDS).order_by("owner_end", "opened_at", "pk")
+    return (
+        _tracker_month(month, consultant)
+        .values_list(*TRACKER_FIELDS, named=True)
+        .order_by("owner_end", "opened_at", "pk")
+    )
 
 
 def tracker_month_models(month: Month, *, consultant: User | None = None) -> dict[int, str]:
@@ -287,7 +292,7 @@ def month_contacts(month: Month, *, consultant: User | None = None) -> QuerySet:
     contacts = Contact.objects.filter(showroom=month.showroom, contact_date__range=(month.start, month.end))
     if consultant is not None:
         contacts = contacts.filter(consultant=consultant)
-    return contacts.order_by("contact_date", "consultant", "occurred_at", "pk").values_list(*CONTACT_FIELDS)
+    return contacts.order_by("contact_date", "consultant", "occurred_at", "pk").values_list(*CONTACT_FIELDS, named=True)
 
 
 # --- Lost leads of the month ---------------------------------------------------------------------------------------
@@ -320,7 +325,7 @@ def lost_leads(*, showroom: Showroom, start_at: datetime, end_at: datetime, owne
     )
     if owner is not None:
         approved = approved.filter(lead__owner=owner)
-    return approved.order_by("decided_at", "pk").values_list(*LOST_FIELDS)
+    return approved.order_by("decided_at", "pk").values_list(*LOST_FIELDS, named=True)
 
 
 # --- Deliveries and callbacks of the month ---------------------------------------------------------------------------
@@ -350,6 +355,7 @@ def month_deliveries(month: Month, *, consultant: User | None = None) -> QuerySe
             "service_advisor",
             "status",
             "delivered_on",
+            named=True,
         )
     )
 
@@ -380,6 +386,7 @@ def month_callbacks(month: Month, *, consultant: User | None = None) -> QuerySet
             "satisfaction",
             "has_complaint",
             "remarks",
+            named=True,
         )
     )
 

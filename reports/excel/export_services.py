@@ -26,9 +26,8 @@ from kombu.exceptions import OperationalError
 from dealer_crm.celery import broker_connection_at_once
 from dealer_crm.core.clock import showroom_today
 from dealer_crm.core.db_routing import on_replica
-from dealer_crm.core.excel import DATE, INT, TEXT, Sheet, new_workbook
+from dealer_crm.core.excel import DATE, INT, TEXT, local_date, new_workbook, write_sheet
 from dealer_crm.core.models import Showroom, User
-from dealer_crm.core.phones import phone_for
 from leads.filters.register import VisitFilter
 from leads.filters.tracker import LeadFilter
 from leads.forms.tracker import PeriodForm as LostPeriodForm
@@ -43,17 +42,20 @@ from .export_selectors import (
     Month,
     lost_leads,
     month_row_estimate,
-    person_name,
     register_export_rows,
     tracker_list_models,
 )
 from .workbook import (
+    TOTAL,
     C,
     MonthlyWorkbook,
     Progress,
     build_monthly_workbook,
-    labels,
+    choice,
+    phone_seen_by,
     register_sheet,
+    staff,
+    through,
     write_lost_analysis,
     write_lost_leads,
     yes_no,
@@ -407,21 +409,6 @@ def register_list_export(*, user: User, params: QueryDict, target) -> ExportReco
     return record
 
 
-TRACKER_LIST_COLUMNS = [
-    C("customer", pgettext_lazy("excel", "Customer name"), TEXT, 12),
-    C("grade", pgettext_lazy("excel", "Grade"), TEXT, 6),
-    C("next", pgettext_lazy("excel", "Next follow-up"), DATE, 11),
-    C("overdue", pgettext_lazy("excel", "Days overdue"), INT, 8),
-    C("last_contact", pgettext_lazy("excel", "Last contact"), DATE, 11),
-    C("phone", pgettext_lazy("excel", "Phone"), TEXT, 14),
-    C("models", pgettext_lazy("excel", "Models of interest"), TEXT, 20),
-    C("channel", pgettext_lazy("excel", "Channel"), TEXT, 12),
-    C("consultant", pgettext_lazy("excel", "Consultant"), TEXT, 10),
-    C("expected", pgettext_lazy("excel", "Expected purchase"), DATE, 11),
-    C("lost_pending", pgettext_lazy("excel", "Lost request pending"), TEXT, 8),
-]
-
-
 def tracker_list_export(*, user: User, params: QueryDict, target) -> ExportRecord:
     """The tracker page's open leads as its filters select them, overdue first (leads.selectors.tracker.tracker_rows on
     the user's scope: a consultant's own leads, a manager's showroom)."""
@@ -432,11 +419,28 @@ def tracker_list_export(*, user: User, params: QueryDict, target) -> ExportRecor
     record = export_record_start(
         kind=ExportRecord.Kind.TRACKER, showroom=showroom, requested_by=user, filters=query_filters(params)
     )
-    zone = showroom.zone
-    workbook = new_workbook()
-    sheet = Sheet(workbook, pgettext("excel", "Lead tracker"), TRACKER_LIST_COLUMNS)
     models = tracker_list_models(leads)
-    channels = labels(Channel.choices)
+    last_contact = through(local_date, "last_contact_at", showroom.zone)
+
+    def overdue(row):
+        return (today - row.next_follow_up).days if row.is_overdue and row.next_follow_up else None
+
+    def lost_pending(row):
+        return yes_no(bool(row.pending_lost))
+
+    columns = [
+        C("customer", pgettext_lazy("excel", "Customer name"), TEXT, 12, value="customer_name"),
+        C("grade", pgettext_lazy("excel", "Grade"), TEXT, 6),
+        C("next", pgettext_lazy("excel", "Next follow-up"), DATE, 11, value="next_follow_up"),
+        C("overdue", pgettext_lazy("excel", "Days overdue"), INT, 8, value=overdue),
+        C("last_contact", pgettext_lazy("excel", "Last contact"), DATE, 11, value=last_contact),
+        C("phone", pgettext_lazy("excel", "Phone"), TEXT, 14, value=phone_seen_by(user, "phone")),
+        C("models", pgettext_lazy("excel", "Models of interest"), TEXT, 20, value=lambda row: models.get(row.pk)),
+        C("channel", pgettext_lazy("excel", "Channel"), TEXT, 12, value=choice(Channel, "channel")),
+        C("consultant", pgettext_lazy("excel", "Consultant"), TEXT, 10, value=staff("owner")),
+        C("expected", pgettext_lazy("excel", "Expected purchase"), DATE, 11, value="expected_purchase_date"),
+        C("lost_pending", pgettext_lazy("excel", "Lost request pending"), TEXT, 8, value=lost_pending),
+    ]
     rows = leads.values_list(
         "pk",
         "customer_name",
@@ -451,41 +455,13 @@ def tracker_list_export(*, user: User, params: QueryDict, target) -> ExportRecor
         "owner__username",
         "expected_purchase_date",
         "pending_lost",
+        named=True,
     )
-    for (
-        pk,
-        name,
-        grade,
-        due,
-        overdue,
-        last,
-        phone,
-        channel,
-        last_name,
-        first_name,
-        username,
-        expected,
-        pending,
-    ) in rows.iterator(chunk_size=CHUNK):
-        sheet.row(
-            (
-                name,
-                grade,
-                due,
-                (today - due).days if overdue and due else None,
-                last.astimezone(zone).date() if last else None,
-                phone_for(user, phone),
-                models.get(pk),
-                channels.get(channel, channel),
-                person_name(last_name, first_name, username),
-                expected,
-                yes_no(bool(pending)),
-            )
-        )
-    sheet.totals(pgettext("excel", "Total"))
-    sheet.close()
+    workbook = new_workbook()
+    title = pgettext("excel", "Lead tracker")
+    written = write_sheet(workbook, title, columns, rows.iterator(chunk_size=CHUNK), totals=TOTAL)
     workbook.save(target)
-    export_record_done(record, rows=sheet.data_rows)
+    export_record_done(record, rows=written)
     return record
 
 

@@ -49,7 +49,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 
-from dealer_crm.core.excel import RAW, TEXT, Col, Sheet, new_workbook
+from dealer_crm.core.excel import RAW, TEXT, Col, new_workbook, write_sheet
 from dealer_crm.core.models import CarModel, District, InformationSource, Showroom, User
 from dealer_crm.core.phones import normalize_phone
 from leads.models import VISIT_GRADES, Gender, Visit, VisitKind
@@ -135,7 +135,7 @@ HEADER_SYNONYMS: dict[str, list[str]] = {
 IGNORED_FIELDS = ("number", "duration")
 REFERENCE_COLUMNS = ("kind", "gender", "grade", "source", "car_model", "district", "consultant")
 
-# The workbook's own column of each field (reports.excel.workbook.REGISTER_COLUMNS keys), so an exported register
+# The workbook's own column of each field (reports.excel.workbook.register_columns keys), so an exported register
 # reads back whichever language it was written in.
 EXPORT_KEYS = {
     "number": "number",
@@ -193,12 +193,12 @@ def header_key(text) -> str:
 
 def header_names() -> dict[str, str]:
     """Every known heading (header_key) -> column, the workbook's own headers in both languages included."""
-    from .workbook import REGISTER_COLUMNS
+    from .workbook import register_columns
 
     names = {header_key(name): key for key, synonyms in HEADER_SYNONYMS.items() for name in synonyms}
     for language, _label in settings.LANGUAGES:
         with translation.override(language):
-            for column in REGISTER_COLUMNS:
+            for column in register_columns():
                 if column.key in EXPORT_KEYS:  # not "late": the CRM's own mark, never imported
                     names[header_key(str(column.header))] = EXPORT_KEYS[column.key]
     return names
@@ -912,14 +912,9 @@ def rejected_rows_write(parsed: Parsed, rows: Iterable[Row], target) -> int:
     columns = [Col(f"c{index}", name, RAW, 14) for index, name in enumerate(header)]
     columns.append(Col("line", pgettext("excel", "Row in the file"), TEXT, 8))
     columns.append(Col("errors", pgettext("excel", "Errors"), TEXT, 60))
+    cells = ([*row.cells, *[None] * (width - len(row.cells)), str(row.line), " ".join(row.errors)] for row in rows)
     workbook = new_workbook()
-    sheet = Sheet(workbook, pgettext("excel", "Rejected rows"), columns)
-    count = 0
-    for row in rows:
-        cells = list(row.cells) + [None] * (width - len(row.cells))
-        sheet.row([*cells, str(row.line), " ".join(row.errors)])
-        count += 1
-    sheet.close()
+    count = write_sheet(workbook, pgettext("excel", "Rejected rows"), columns, cells)
     workbook.save(target)
     return count
 

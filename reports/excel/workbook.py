@@ -13,9 +13,11 @@ performance; deliveries; callbacks.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import attrgetter
+from typing import NamedTuple
 
 from django.conf import settings
 from django.utils import timezone, translation
@@ -35,9 +37,12 @@ from dealer_crm.core.excel import (
     TIME,
     Col,
     Sheet,
+    local_date,
     local_time,
     new_workbook,
+    share,
     to_naive_local,
+    write_sheet,
 )
 from dealer_crm.core.models import Showroom, User
 from dealer_crm.core.phones import phone_for
@@ -64,10 +69,13 @@ from .export_selectors import (
 )
 
 
-def C(key: str, header, kind: str = TEXT, width: float = 12, total=None) -> Col:  # noqa: N802
+def C(key: str, header, kind: str = TEXT, width: float = 12, total=None, *, value=None) -> Col:  # noqa: N802
     """A column; headers are pgettext_lazy("excel", …): the paper forms' own wording, kept apart from the
-    pages' translations of the same English words."""
-    return Col(key, header, kind, width, total)
+    pages' translations of the same English words. `value`: how its cell is read from a row (Col.value)."""
+    return Col(key, header, kind, width, total, value)
+
+
+TOTAL = pgettext_lazy("excel", "Total")  # every totals row's label
 
 
 # --- What a workbook is built for ------------------------------------------------------------------------------
@@ -120,16 +128,47 @@ class MonthlyWorkbook:
         )
 
 
-class PhoneRow:
-    """The two attributes leads.selectors.register.visit_phone_for reads, so the masking rule is applied to a values()
-    row without building a model instance per row."""
-
-    __slots__ = ("consultant_id", "phone")
+# --- How a cell is read from a row (export_selectors' rows are named: row.lead__phone) ---------------------------
 
 
 def labels(choices) -> dict[str, str]:
     """A choices class's labels in the active language, looked up once per workbook instead of once per cell."""
     return {value: str(label) for value, label in choices}
+
+
+def choice(choices_class, name: str) -> Callable:
+    """A row's choice field `name` as its label in `choices_class` (looked up once per sheet); else as it is."""
+    names, read = labels(choices_class.choices), attrgetter(name)
+
+    def label(row):
+        value = read(row)
+        return names.get(value, value)
+
+    return label
+
+
+def through(convert: Callable, name: str, *args) -> Callable:
+    """A row's field `name` as convert(value, *args) gives it, e.g. through(local_date, "opened_at", zone)."""
+    read = attrgetter(name)
+    return lambda row: convert(read(row), *args)
+
+
+def staff(prefix: str) -> Callable:
+    """A staff member's name (person_name) from a row's {prefix}__last_name, __first_name and __username."""
+    parts = attrgetter(f"{prefix}__last_name", f"{prefix}__first_name", f"{prefix}__username")
+    return lambda row: person_name(*parts(row))
+
+
+def car(prefix: str) -> Callable:
+    """A car model as "brand name" from a row's {prefix}__brand and {prefix}__name."""
+    parts = attrgetter(f"{prefix}__brand", f"{prefix}__name")
+    return lambda row: "{} {}".format(*parts(row))
+
+
+def phone_seen_by(viewer: User | None, name: str) -> Callable:
+    """A row's customer phone as `viewer` may see it (dealer_crm.core.phones.phone_for)."""
+    read = attrgetter(name)
+    return lambda row: phone_for(viewer, read(row))
 
 
 def yes_no(value: bool | None) -> str | None:
@@ -138,95 +177,63 @@ def yes_no(value: bool | None) -> str | None:
     return _("Yes") if value else _("No")
 
 
+def figure_rows(figure: selectors.Figure) -> Iterator[tuple]:
+    """A figure's rows as plain tuples in its sheet's column order: the label, then the values."""
+    return ((label, *values) for label, values in figure.rows)
+
+
 # --- The register (来店(电)顾客登记表) ----------------------------------------------------------------------------
 
-REGISTER_COLUMNS = [
-    C("number", pgettext_lazy("excel", "No."), INT, 6),
-    C("date", pgettext_lazy("excel", "Date"), DATE, 11),
-    C("kind", pgettext_lazy("excel", "Walk-in or call"), TEXT, 8),
-    C("customer", pgettext_lazy("excel", "Customer name"), TEXT, 12),
-    C("gender", pgettext_lazy("excel", "Gender"), TEXT, 6),
-    C("phone", pgettext_lazy("excel", "Phone"), TEXT, 14),
-    C("address", pgettext_lazy("excel", "District / address"), TEXT, 20),
-    C("model", pgettext_lazy("excel", "Model of interest"), TEXT, 16),
-    C("source", pgettext_lazy("excel", "Information source"), TEXT, 10),
-    C("arrival", pgettext_lazy("excel", "Arrival"), TIME, 8),
-    C("departure", pgettext_lazy("excel", "Departure"), TIME, 8),
-    C("duration", pgettext_lazy("excel", "Duration (minutes)"), INT, 8, "sum"),
-    C("party", pgettext_lazy("excel", "Party size"), INT, 6, "sum"),
-    C("grade", pgettext_lazy("excel", "Intent grade"), TEXT, 7),
-    C("summary", pgettext_lazy("excel", "Talk summary"), TEXT, 40),
-    C("consultant", pgettext_lazy("excel", "Consultant"), TEXT, 10),
-    C("remarks", pgettext_lazy("excel", "Remarks"), TEXT, 20),
-    C("late", pgettext_lazy("excel", "Late entry"), TEXT, 8),
-]
+
+def register_columns(*, zone=None, viewer: User | None = None) -> list[Col]:
+    """The paper form's 17 columns, and whether the entry is a late one (补登), read from export_selectors'
+    register rows. reports.excel.register_import reads an exported register back by their keys and headers,
+    which need no zone or viewer."""
+    genders = labels(Gender.choices)
+    genders[""] = ""  # "Not recorded" is an empty cell
+    source = "source__name_en" if translation.get_language() == "en" else "source__name_zh"
+    late = pgettext("excel", "Late entry")
+
+    def phone(row):
+        # The register page's masking rule; the row has the two fields it reads (phone, consultant_id).
+        return visit_phone_for(viewer, row) if row.phone and viewer is not None else row.phone
+
+    def address(row):
+        return f"{row.district__name} {row.address}".strip() if row.district__name else row.address
+
+    def model(row):
+        return f"{row.car_model__brand} {row.car_model__name}" if row.car_model__name else None
+
+    def minutes(row):
+        return int((row.left_at - row.arrived_at).total_seconds() // 60)
+
+    return [
+        C("number", pgettext_lazy("excel", "No."), INT, 6),
+        C("date", pgettext_lazy("excel", "Date"), DATE, 11, value="visit_date"),
+        C("kind", pgettext_lazy("excel", "Walk-in or call"), TEXT, 8, value=choice(VisitKind, "kind")),
+        C("customer", pgettext_lazy("excel", "Customer name"), TEXT, 12, value="customer_name"),
+        C("gender", pgettext_lazy("excel", "Gender"), TEXT, 6, value=lambda row: genders.get(row.gender, row.gender)),
+        C("phone", pgettext_lazy("excel", "Phone"), TEXT, 14, value=phone),
+        C("address", pgettext_lazy("excel", "District / address"), TEXT, 20, value=address),
+        C("model", pgettext_lazy("excel", "Model of interest"), TEXT, 16, value=model),
+        C("source", pgettext_lazy("excel", "Information source"), TEXT, 10, value=source),
+        C("arrival", pgettext_lazy("excel", "Arrival"), TIME, 8, value=through(local_time, "arrived_at", zone)),
+        C("departure", pgettext_lazy("excel", "Departure"), TIME, 8, value=through(local_time, "left_at", zone)),
+        C("duration", pgettext_lazy("excel", "Duration (minutes)"), INT, 8, "sum", value=minutes),
+        C("party", pgettext_lazy("excel", "Party size"), INT, 6, "sum", value="party_size"),
+        C("grade", pgettext_lazy("excel", "Intent grade"), TEXT, 7),
+        C("summary", pgettext_lazy("excel", "Talk summary"), TEXT, 40),
+        C("consultant", pgettext_lazy("excel", "Consultant"), TEXT, 10, value=staff("consultant")),
+        C("remarks", pgettext_lazy("excel", "Remarks"), TEXT, 20),
+        C("late", pgettext_lazy("excel", "Late entry"), TEXT, 8, value=lambda row: late if row.late else None),
+    ]
 
 
-def register_sheet(
-    workbook, rows: Iterable[tuple], *, zone, viewer: User | None, progress: Progress, title=None
-) -> int:
-    """The register's rows (export_selectors.REGISTER_FIELDS tuples) as the paper form's 17 columns, and whether
-    the entry is a late one (补登)."""
-    late_label = pgettext("excel", "Late entry")
-    sheet = Sheet(workbook, title or pgettext("excel", "Visitor register"), REGISTER_COLUMNS)
-    kinds, genders = labels(VisitKind.choices), labels(Gender.choices)
-    genders[""] = ""
-    english = translation.get_language() == "en"
-    phone_of = PhoneRow()
-    for (
-        visit_date,
-        number,
-        kind,
-        customer_name,
-        gender,
-        phone,
-        district,
-        address,
-        brand,
-        model,
-        source_zh,
-        source_en,
-        arrived_at,
-        left_at,
-        party_size,
-        grade,
-        summary,
-        last_name,
-        first_name,
-        username,
-        remarks,
-        consultant_id,
-        late,
-    ) in rows:
-        if phone and viewer is not None:
-            phone_of.phone, phone_of.consultant_id = phone, consultant_id
-            phone = visit_phone_for(viewer, phone_of)
-        sheet.row(
-            (
-                number,
-                visit_date,
-                kinds.get(kind, kind),
-                customer_name,
-                genders.get(gender, gender),
-                phone,
-                f"{district} {address}".strip() if district else address,
-                f"{brand} {model}" if model else None,
-                source_en if english else source_zh,
-                local_time(arrived_at, zone),
-                local_time(left_at, zone),
-                int((left_at - arrived_at).total_seconds() // 60),
-                party_size,
-                grade,
-                summary,
-                person_name(last_name, first_name, username),
-                remarks,
-                late_label if late else None,
-            )
-        )
-        progress.add()
-    sheet.totals(pgettext("excel", "Total"))
-    sheet.close()
-    return sheet.data_rows
+def register_sheet(workbook, rows: Iterable, *, zone, viewer: User | None, progress: Progress) -> int:
+    """Register rows (export_selectors.register_export_rows) as the paper form, phones as `viewer` may see them
+    (other consultants' masked, as on the register page; None: all in full)."""
+    columns = register_columns(zone=zone, viewer=viewer)
+    return write_sheet(workbook, pgettext("excel", "Visitor register"), columns, rows, progress=progress, totals=TOTAL)
 
 
 def monthly_register_sheet(workbook, spec: MonthlyWorkbook, progress: Progress) -> int:
@@ -238,105 +245,85 @@ def monthly_register_sheet(workbook, spec: MonthlyWorkbook, progress: Progress) 
 
 # --- The lead tracker (意向客户进度管控表) ------------------------------------------------------------------------
 
-TRACKER_COLUMNS = [
-    C("customer", pgettext_lazy("excel", "Customer name"), TEXT, 12),
-    C("phone", pgettext_lazy("excel", "Phone"), TEXT, 14),
-    C("consultant", pgettext_lazy("excel", "Consultant"), TEXT, 10),
-    C("channel", pgettext_lazy("excel", "Channel"), TEXT, 12),
-    C("models", pgettext_lazy("excel", "Models of interest"), TEXT, 20),
-    C("created", pgettext_lazy("excel", "Lead created"), DATE, 11),
-    C("grade_start", pgettext_lazy("excel", "Grade at start of month"), TEXT, 8),
-    C("grade_end", pgettext_lazy("excel", "Grade at end of month"), TEXT, 8),
-    C("status_end", pgettext_lazy("excel", "Status at end of month"), TEXT, 10),
-    C("contacts", pgettext_lazy("excel", "Contacts in month"), INT, 8, "sum"),
-    C("last_contact", pgettext_lazy("excel", "Last contact"), DATE, 11),
-    C("next", pgettext_lazy("excel", "Next follow-up"), DATE, 11),
-    C("expected", pgettext_lazy("excel", "Expected purchase"), DATE, 11),
-]
-
 
 def tracker_sheet(workbook, spec: MonthlyWorkbook, progress: Progress) -> int:
-    period, zone = spec.period, spec.showroom.zone
-    sheet = Sheet(workbook, pgettext("excel", "Lead tracker"), TRACKER_COLUMNS)
+    """export_selectors.tracker_month_rows: every lead open at some moment of the month, as it was then."""
+    zone = spec.showroom.zone
     names = staff_names(spec.showroom)
-    models = tracker_month_models(period, consultant=spec.consultant)
-    channels, statuses = labels(Channel.choices), labels(LeadStatus.choices)
-    for (
-        pk,
-        customer_name,
-        phone,
-        channel,
-        opened_at,
-        grade_start,
-        grade_end,
-        status_end,
-        owner_end,
-        contacts_in_month,
-        last_contact,
-        next_follow_up,
-        expected_purchase_date,
-        status_now,
-    ) in tracker_month_rows(period, consultant=spec.consultant).iterator(chunk_size=CHUNK):
-        sheet.row(
-            (
-                customer_name,
-                phone_for(spec.viewer, phone),
-                names.get(owner_end, ""),
-                channels.get(channel, channel),
-                models.get(pk),
-                opened_at.astimezone(zone).date() if opened_at else None,
-                grade_start if grade_start in OPEN_GRADES else None,
-                grade_end,
-                statuses.get(status_end, status_end),
-                contacts_in_month,
-                last_contact.astimezone(zone).date() if last_contact else None,
-                next_follow_up if status_now == LeadStatus.OPEN else None,
-                expected_purchase_date,
-            )
-        )
-        progress.add()
-    sheet.totals(pgettext("excel", "Total"))
-    sheet.close()
-    return sheet.data_rows
+    models = tracker_month_models(spec.period, consultant=spec.consultant)
+
+    def grade_start(row):  # empty for a lead not yet made, or already closed, when the month began
+        return row.grade_start if row.grade_start in OPEN_GRADES else None
+
+    def next_follow_up(row):
+        return row.next_follow_up if row.status == LeadStatus.OPEN else None
+
+    status_end, last_contact = choice(LeadStatus, "status_end"), through(local_date, "last_contact", zone)
+
+    columns = [
+        C("customer", pgettext_lazy("excel", "Customer name"), TEXT, 12, value="customer_name"),
+        C("phone", pgettext_lazy("excel", "Phone"), TEXT, 14, value=phone_seen_by(spec.viewer, "phone")),
+        C("consultant", pgettext_lazy("excel", "Consultant"), TEXT, 10, value=lambda row: names.get(row.owner_end, "")),
+        C("channel", pgettext_lazy("excel", "Channel"), TEXT, 12, value=choice(Channel, "channel")),
+        C("models", pgettext_lazy("excel", "Models of interest"), TEXT, 20, value=lambda row: models.get(row.pk)),
+        C("created", pgettext_lazy("excel", "Lead created"), DATE, 11, value=through(local_date, "opened_at", zone)),
+        C("grade_start", pgettext_lazy("excel", "Grade at start of month"), TEXT, 8, value=grade_start),
+        C("grade_end", pgettext_lazy("excel", "Grade at end of month"), TEXT, 8),
+        C("status_end", pgettext_lazy("excel", "Status at end of month"), TEXT, 10, value=status_end),
+        C("contacts", pgettext_lazy("excel", "Contacts in month"), INT, 8, "sum", value="contacts_in_month"),
+        C("last_contact", pgettext_lazy("excel", "Last contact"), DATE, 11, value=last_contact),
+        C("next", pgettext_lazy("excel", "Next follow-up"), DATE, 11, value=next_follow_up),
+        C("expected", pgettext_lazy("excel", "Expected purchase"), DATE, 11, value="expected_purchase_date"),
+    ]
+    rows = tracker_month_rows(spec.period, consultant=spec.consultant).iterator(chunk_size=CHUNK)
+    return write_sheet(workbook, pgettext("excel", "Lead tracker"), columns, rows, progress=progress, totals=TOTAL)
 
 
 # --- The daily sales reports (营业日报表) -------------------------------------------------------------------------
 
 DAILY_COLUMNS = [
-    C("date", pgettext_lazy("excel", "Date"), DATE, 11),
+    C("date", pgettext_lazy("excel", "Date"), DATE, 11, value="day"),
     C("consultant", pgettext_lazy("excel", "Consultant"), TEXT, 10),
-    C("walk_ins", pgettext_lazy("excel", "Walk-ins"), INT, 7, "sum"),
-    C("calls", pgettext_lazy("excel", "Calls"), INT, 7, "sum"),
-    C("with_phone", pgettext_lazy("excel", "Left a phone"), INT, 8, "sum"),
-    C("new_leads", pgettext_lazy("excel", "New leads"), INT, 8, "sum"),
-    C("contacts", pgettext_lazy("excel", "Contacts"), INT, 8, "sum"),
-    C("test_drives", pgettext_lazy("excel", "Test drives"), INT, 8, "sum"),
-    C("quotations", pgettext_lazy("excel", "Quotations"), INT, 8, "sum"),
-    C("orders", pgettext_lazy("excel", "Orders"), INT, 7, "sum"),
-    C("deliveries", pgettext_lazy("excel", "Deliveries"), INT, 7, "sum"),
-    C("callbacks", pgettext_lazy("excel", "Callbacks"), INT, 7, "sum"),
-    C("lost", pgettext_lazy("excel", "Lost"), INT, 7, "sum"),
-    C("missed", pgettext_lazy("excel", "Missed follow-ups"), INT, 8, "sum"),
+    C("walk_ins", pgettext_lazy("excel", "Walk-ins"), INT, 7, "sum", value="line.walk_ins"),
+    C("calls", pgettext_lazy("excel", "Calls"), INT, 7, "sum", value="line.calls"),
+    C("with_phone", pgettext_lazy("excel", "Left a phone"), INT, 8, "sum", value="line.with_phone"),
+    C("new_leads", pgettext_lazy("excel", "New leads"), INT, 8, "sum", value="line.new_leads"),
+    C("contacts", pgettext_lazy("excel", "Contacts"), INT, 8, "sum", value="line.contacts"),
+    C("test_drives", pgettext_lazy("excel", "Test drives"), INT, 8, "sum", value="line.test_drives"),
+    C("quotations", pgettext_lazy("excel", "Quotations"), INT, 8, "sum", value="line.quotations"),
+    C("orders", pgettext_lazy("excel", "Orders"), INT, 7, "sum", value="line.orders"),
+    C("deliveries", pgettext_lazy("excel", "Deliveries"), INT, 7, "sum", value="line.deliveries"),
+    C("callbacks", pgettext_lazy("excel", "Callbacks"), INT, 7, "sum", value="line.callbacks"),
+    C("lost", pgettext_lazy("excel", "Lost"), INT, 7, "sum", value="line.lost"),
+    C("missed", pgettext_lazy("excel", "Missed follow-ups"), INT, 8, "sum", value="line.missed_follow_ups"),
     C("report", pgettext_lazy("excel", "Report"), TEXT, 10),
 ]
 
 
+class DailyLine(NamedTuple):
+    day: date
+    consultant: str
+    line: selectors.DailyFigures
+    report: str  # submitted, signed off or neither
+
+
 def daily_reports_sheet(workbook, spec: MonthlyWorkbook, progress: Progress) -> int:
+    title = pgettext("excel", "Daily sales reports")
+    return write_sheet(workbook, title, DAILY_COLUMNS, daily_lines(spec), progress=progress, totals=TOTAL)
+
+
+def daily_lines(spec: MonthlyWorkbook) -> Iterator[DailyLine]:
     """Each consultant's daily-report lines for every day of the month up to today: selectors.daily_report_figures
     per day (a fixed number of queries per day of the month), and whether the report was submitted and signed;
     a signed report's lines as signed (selectors.reported_figures)."""
     period = spec.period
-    sheet = Sheet(workbook, pgettext("excel", "Daily sales reports"), DAILY_COLUMNS)
     names = staff_names(spec.showroom)
     reports = DailyReport.objects.filter(showroom=spec.showroom, date__range=(period.start, period.end))
     if spec.consultant is not None:
         reports = reports.filter(consultant=spec.consultant)
     reports = {(report.date, report.consultant_id): report for report in reports}
-    state_labels = {
-        "signed_off": pgettext("excel", "Signed off"),
-        "submitted": pgettext("excel", "Submitted"),
-        "": pgettext("excel", "Not submitted"),
-    }
+    signed_off, submitted = pgettext("excel", "Signed off"), pgettext("excel", "Submitted")
+    not_submitted = pgettext("excel", "Not submitted")
     today = showroom_today(spec.showroom)
     for day in period_days(period):
         if day > today:
@@ -346,139 +333,74 @@ def daily_reports_sheet(workbook, spec: MonthlyWorkbook, progress: Progress) -> 
             report = reports.get((day, user_id))
             # A signed report's lines are the ones the manager signed (late entries approved since show live).
             line = selectors.reported_figures(report, figures[user_id]).figures
-            state = (
-                "signed_off"
-                if report and report.is_signed_off
-                else "submitted"
-                if report and report.is_submitted
-                else ""
-            )
-            sheet.row(
-                (
-                    day,
-                    names.get(user_id, ""),
-                    line.walk_ins,
-                    line.calls,
-                    line.with_phone,
-                    line.new_leads,
-                    line.contacts,
-                    line.test_drives,
-                    line.quotations,
-                    line.orders,
-                    line.deliveries,
-                    line.callbacks,
-                    line.lost,
-                    line.missed_follow_ups,
-                    state_labels[state],
-                )
-            )
-            progress.add()
-    sheet.totals(pgettext("excel", "Total"))
-    sheet.close()
-    return sheet.data_rows
+            state = not_submitted
+            if report and report.is_signed_off:
+                state = signed_off
+            elif report and report.is_submitted:
+                state = submitted
+            yield DailyLine(day, names.get(user_id, ""), line, state)
 
 
 def period_days(period: Month) -> list[date]:
     return [date.fromordinal(ordinal) for ordinal in range(period.start.toordinal(), period.end.toordinal() + 1)]
 
 
-CONTACT_COLUMNS = [
-    C("date", pgettext_lazy("excel", "Date"), DATE, 11),
-    C("time", pgettext_lazy("excel", "Time"), TIME, 7),
-    C("consultant", pgettext_lazy("excel", "Consultant"), TEXT, 10),
-    C("customer", pgettext_lazy("excel", "Customer name"), TEXT, 12),
-    C("phone", pgettext_lazy("excel", "Phone"), TEXT, 14),
-    C("kind", pgettext_lazy("excel", "Contact"), TEXT, 10),
-    C("summary", pgettext_lazy("excel", "What happened"), TEXT, 40),
-    C("grade_before", pgettext_lazy("excel", "Grade before"), TEXT, 7),
-    C("grade_after", pgettext_lazy("excel", "Grade after"), TEXT, 7),
-    C("next", pgettext_lazy("excel", "Next contact"), DATE, 11),
-]
-
-
 def contacts_sheet(workbook, spec: MonthlyWorkbook, progress: Progress) -> int:
     """The body of the month's daily reports: every contact, by day and consultant (营业活动访问日报表)."""
     zone = spec.showroom.zone
-    sheet = Sheet(workbook, pgettext("excel", "Daily report contacts"), CONTACT_COLUMNS)
-    kinds = labels(ContactKind.choices)
-    for (
-        contact_date,
-        occurred_at,
-        last_name,
-        first_name,
-        username,
-        customer_name,
-        phone,
-        kind,
-        summary,
-        grade_before,
-        grade_after,
-        next_follow_up,
-    ) in month_contacts(spec.period, consultant=spec.consultant).iterator(chunk_size=CHUNK):
-        sheet.row(
-            (
-                contact_date,
-                local_time(occurred_at, zone),
-                person_name(last_name, first_name, username),
-                customer_name,
-                phone_for(spec.viewer, phone),
-                kinds.get(kind, kind),
-                summary,
-                grade_before,
-                grade_after,
-                next_follow_up,
-            )
-        )
-        progress.add()
-    sheet.close()
-    return sheet.data_rows
+    columns = [
+        C("date", pgettext_lazy("excel", "Date"), DATE, 11, value="contact_date"),
+        C("time", pgettext_lazy("excel", "Time"), TIME, 7, value=through(local_time, "occurred_at", zone)),
+        C("consultant", pgettext_lazy("excel", "Consultant"), TEXT, 10, value=staff("consultant")),
+        C("customer", pgettext_lazy("excel", "Customer name"), TEXT, 12, value="lead__customer_name"),
+        C("phone", pgettext_lazy("excel", "Phone"), TEXT, 14, value=phone_seen_by(spec.viewer, "lead__phone")),
+        C("kind", pgettext_lazy("excel", "Contact"), TEXT, 10, value=choice(ContactKind, "kind")),
+        C("summary", pgettext_lazy("excel", "What happened"), TEXT, 40),
+        C("grade_before", pgettext_lazy("excel", "Grade before"), TEXT, 7),
+        C("grade_after", pgettext_lazy("excel", "Grade after"), TEXT, 7),
+        C("next", pgettext_lazy("excel", "Next contact"), DATE, 11, value="next_follow_up"),
+    ]
+    rows = month_contacts(spec.period, consultant=spec.consultant).iterator(chunk_size=CHUNK)
+    return write_sheet(workbook, pgettext("excel", "Daily report contacts"), columns, rows, progress=progress)
 
 
 # --- Monthly grade status (月份意向客户级别状况表) -----------------------------------------------------------------
 
 
 def grade_status_columns() -> list[Col]:
-    columns = [C("consultant", pgettext_lazy("excel", "Consultant"), TEXT, 10)]
-    for grade in OPEN_GRADES:
-        columns.append(Col(f"start_{grade}", pgettext("excel", "Start %(grade)s") % {"grade": grade}, INT, 7, "sum"))
-    columns.append(C("start_total", pgettext_lazy("excel", "Start total"), INT, 8, "sum"))
-    for key, header in [
-        ("new", pgettext_lazy("excel", "New")),
-        ("upgraded", pgettext_lazy("excel", "Upgraded")),
-        ("downgraded", pgettext_lazy("excel", "Downgraded")),
-        ("ordered", pgettext_lazy("excel", "Ordered")),
-        ("lost", pgettext_lazy("excel", "Lost")),
-    ]:
-        columns.append(C(key, header, INT, 8, "sum"))
-    for grade in OPEN_GRADES:
-        columns.append(Col(f"end_{grade}", pgettext("excel", "End %(grade)s") % {"grade": grade}, INT, 7, "sum"))
-    columns.append(C("end_total", pgettext_lazy("excel", "End total"), INT, 8, "sum"))
-    return columns
+    """Over leads.selectors.tracker.GradeStatusRow lines: the open leads per grade when the month began, its
+    moves, the open leads per grade when it ended."""
+
+    def in_grade(moment: str, grade: str) -> Callable:
+        return lambda line: getattr(line, moment)[grade]
+
+    def in_all(moment: str) -> Callable:
+        return lambda line: sum(getattr(line, moment)[grade] for grade in OPEN_GRADES)
+
+    def per_grade(moment: str, key: str, header: str) -> list[Col]:
+        return [
+            Col(f"{key}_{grade}", header % {"grade": grade}, INT, 7, "sum", in_grade(moment, grade))
+            for grade in OPEN_GRADES
+        ]
+
+    return [
+        C("consultant", pgettext_lazy("excel", "Consultant"), TEXT, 10, value=lambda line: str(line.consultant)),
+        *per_grade("at_start", "start", pgettext("excel", "Start %(grade)s")),
+        C("start_total", pgettext_lazy("excel", "Start total"), INT, 8, "sum", value=in_all("at_start")),
+        C("new", pgettext_lazy("excel", "New"), INT, 8, "sum"),
+        C("upgraded", pgettext_lazy("excel", "Upgraded"), INT, 8, "sum"),
+        C("downgraded", pgettext_lazy("excel", "Downgraded"), INT, 8, "sum"),
+        C("ordered", pgettext_lazy("excel", "Ordered"), INT, 8, "sum"),
+        C("lost", pgettext_lazy("excel", "Lost"), INT, 8, "sum"),
+        *per_grade("at_end", "end", pgettext("excel", "End %(grade)s")),
+        C("end_total", pgettext_lazy("excel", "End total"), INT, 8, "sum", value=in_all("at_end")),
+    ]
 
 
 def grade_status_sheet(workbook, spec: MonthlyWorkbook, progress: Progress) -> int:
-    sheet = Sheet(workbook, pgettext("excel", "Monthly grade status"), grade_status_columns())
-    for line in monthly_grade_status(showroom=spec.showroom, month=spec.period.start, consultant=spec.consultant):
-        start = [line.at_start[grade] for grade in OPEN_GRADES]
-        end = [line.at_end[grade] for grade in OPEN_GRADES]
-        sheet.row(
-            (
-                str(line.consultant),
-                *start,
-                sum(start),
-                line.new,
-                line.upgraded,
-                line.downgraded,
-                line.ordered,
-                line.lost,
-                *end,
-                sum(end),
-            )
-        )
-        progress.add()
-    sheet.totals(pgettext("excel", "Total"))
-    sheet.close()
-    return sheet.data_rows
+    lines = monthly_grade_status(showroom=spec.showroom, month=spec.period.start, consultant=spec.consultant)
+    title = pgettext("excel", "Monthly grade status")
+    return write_sheet(workbook, title, grade_status_columns(), lines, progress=progress, totals=TOTAL)
 
 
 # --- Showroom traffic (展厅客流量统计表) and visitors per day ---------------------------------------------------
@@ -486,17 +408,13 @@ def grade_status_sheet(workbook, spec: MonthlyWorkbook, progress: Progress) -> i
 
 def traffic_sheet(workbook, spec: MonthlyWorkbook, progress: Progress) -> int:
     """Walk-in batches per time slot of arrival and weekday: selectors.traffic_by_slot."""
-    figure = selectors.traffic_by_slot(spec.scope)
-    columns = [C("slot", pgettext_lazy("excel", "Time slot"), TEXT, 13)]
-    columns += [Col(f"d{iso}", str(WEEKDAYS[iso - 1]), INT, 8, "sum") for iso in range(1, 8)]
-    columns.append(C("total", pgettext_lazy("excel", "Total"), INT, 8, "sum"))
-    sheet = Sheet(workbook, pgettext("excel", "Showroom traffic"), columns)
-    for label, values in figure.rows:
-        sheet.row((label, *values))
-        progress.add()
-    sheet.totals(pgettext("excel", "Total"))
-    sheet.close()
-    return sheet.data_rows
+    columns = [
+        C("slot", pgettext_lazy("excel", "Time slot"), TEXT, 13),
+        *[Col(f"d{iso}", str(WEEKDAYS[iso - 1]), INT, 8, "sum") for iso in range(1, 8)],
+        C("total", pgettext_lazy("excel", "Total"), INT, 8, "sum"),
+    ]
+    rows = figure_rows(selectors.traffic_by_slot(spec.scope))
+    return write_sheet(workbook, pgettext("excel", "Showroom traffic"), columns, rows, progress=progress, totals=TOTAL)
 
 
 DAY_COLUMNS = [
@@ -511,14 +429,10 @@ DAY_COLUMNS = [
 def visits_by_day_sheet(workbook, spec: MonthlyWorkbook, progress: Progress) -> int:
     """Register entries (batches) per day of the month: selectors.visits_by_day, with real dates."""
     scope = spec.scope
-    figure = selectors.visits_by_day(scope)
-    sheet = Sheet(workbook, pgettext("excel", "Visitors per day"), DAY_COLUMNS)
-    for day, (_label, values) in zip(scope.days, figure.rows, strict=True):
-        sheet.row((day, str(WEEKDAYS[day.weekday()]), *values))
-        progress.add()
-    sheet.totals(pgettext("excel", "Total"))
-    sheet.close()
-    return sheet.data_rows
+    days = zip(scope.days, selectors.visits_by_day(scope).rows, strict=True)
+    rows = ((day, str(WEEKDAYS[day.weekday()]), *values) for day, (_label, values) in days)
+    title = pgettext("excel", "Visitors per day")
+    return write_sheet(workbook, title, DAY_COLUMNS, rows, progress=progress, totals=TOTAL)
 
 
 # --- Lost leads (意向客户流失分析表) ---------------------------------------------------------------------------------
@@ -538,9 +452,9 @@ def write_lost_analysis(workbook, analysis: dict[str, list[dict]], progress: Pro
     for letter, width in zip("ABC", (22, 10, 10), strict=True):
         sheet.ws.column_dimensions[letter].width = width
     reasons, channels = labels(LostReason.choices), labels(Channel.choices)
-    groupings = [
+    groupings = [  # the rows are dicts (values()): a column's value names a key
         ("by_reason", pgettext("excel", "By reason"), lambda row: reasons.get(row["reason"], row["reason"])),
-        ("by_competitor", pgettext("excel", "By competitor brand"), lambda row: row["competitor_brand"]),
+        ("by_competitor", pgettext("excel", "By competitor brand"), "competitor_brand"),
         (
             "by_consultant",
             pgettext("excel", "By consultant"),
@@ -548,78 +462,39 @@ def write_lost_analysis(workbook, analysis: dict[str, list[dict]], progress: Pro
         ),
         ("by_channel", pgettext("excel", "By channel"), lambda row: channels.get(row["lead__channel"], "")),
     ]
-    written = 0
-    for key, heading, label in groupings:
+    for index, (key, heading, category) in enumerate(groupings):
         rows = analysis[key]
         total = sum(row["n"] for row in rows)
-        if written:
+        if index:
             sheet.blank()
         sheet.header(
             [
-                Col("category", heading, TEXT, 22),
+                Col("category", heading, TEXT, 22, value=category),
                 Col("n", pgettext("excel", "Number lost"), INT, 10, "sum"),
-                Col("share", pgettext("excel", "Share"), PERCENT, 10, "sum"),
+                Col("share", pgettext("excel", "Share"), PERCENT, 10, "sum", lambda row, t=total: share(row["n"], t)),
             ]
         )
-        for row in rows:
-            sheet.row((label(row), row["n"], row["n"] / total if total else None))
-            progress.add()
-        sheet.totals(pgettext("excel", "Total"))
-        written += 1
+        sheet.write_rows(rows, progress=progress)
+        sheet.totals(TOTAL)
     sheet.close()
     return sheet.data_rows
 
 
-LOST_COLUMNS = [
-    C("decided", pgettext_lazy("excel", "Approved on"), DATE, 11),
-    C("customer", pgettext_lazy("excel", "Customer name"), TEXT, 12),
-    C("phone", pgettext_lazy("excel", "Phone"), TEXT, 14),
-    C("consultant", pgettext_lazy("excel", "Consultant"), TEXT, 10),
-    C("channel", pgettext_lazy("excel", "Channel"), TEXT, 12),
-    C("reason", pgettext_lazy("excel", "Reason"), TEXT, 12),
-    C("brand", pgettext_lazy("excel", "Competitor brand"), TEXT, 10),
-    C("model", pgettext_lazy("excel", "Competitor model"), TEXT, 10),
-    C("note", pgettext_lazy("excel", "Note"), TEXT, 30),
-    C("approved_by", pgettext_lazy("excel", "Approved by"), TEXT, 10),
-]
-
-
-def write_lost_leads(workbook, rows: Iterable[tuple], *, zone, viewer: User | None, progress: Progress) -> int:
-    sheet = Sheet(workbook, pgettext("excel", "Lost leads"), LOST_COLUMNS)
-    reasons, channels = labels(LostReason.choices), labels(Channel.choices)
-    for (
-        decided_at,
-        customer_name,
-        phone,
-        owner_last,
-        owner_first,
-        owner_username,
-        channel,
-        reason,
-        brand,
-        model,
-        note,
-        by_last,
-        by_first,
-        by_username,
-    ) in rows:
-        sheet.row(
-            (
-                decided_at.astimezone(zone).date(),
-                customer_name,
-                phone_for(viewer, phone),
-                person_name(owner_last, owner_first, owner_username),
-                channels.get(channel, channel),
-                reasons.get(reason, reason),
-                brand,
-                model,
-                note,
-                person_name(by_last, by_first, by_username),
-            )
-        )
-        progress.add()
-    sheet.close()
-    return sheet.data_rows
+def write_lost_leads(workbook, rows: Iterable, *, zone, viewer: User | None, progress: Progress) -> int:
+    """export_selectors.lost_leads rows: the approved lost-lead requests behind the analysis."""
+    columns = [
+        C("decided", pgettext_lazy("excel", "Approved on"), DATE, 11, value=through(local_date, "decided_at", zone)),
+        C("customer", pgettext_lazy("excel", "Customer name"), TEXT, 12, value="lead__customer_name"),
+        C("phone", pgettext_lazy("excel", "Phone"), TEXT, 14, value=phone_seen_by(viewer, "lead__phone")),
+        C("consultant", pgettext_lazy("excel", "Consultant"), TEXT, 10, value=staff("lead__owner")),
+        C("channel", pgettext_lazy("excel", "Channel"), TEXT, 12, value=choice(Channel, "lead__channel")),
+        C("reason", pgettext_lazy("excel", "Reason"), TEXT, 12, value=choice(LostReason, "reason")),
+        C("brand", pgettext_lazy("excel", "Competitor brand"), TEXT, 10, value="competitor_brand"),
+        C("model", pgettext_lazy("excel", "Competitor model"), TEXT, 10, value="competitor_model"),
+        C("note", pgettext_lazy("excel", "Note"), TEXT, 30),
+        C("approved_by", pgettext_lazy("excel", "Approved by"), TEXT, 10, value=staff("decided_by")),
+    ]
+    return write_sheet(workbook, pgettext("excel", "Lost leads"), columns, rows, progress=progress)
 
 
 def lost_leads_sheet(workbook, spec: MonthlyWorkbook, progress: Progress) -> int:
@@ -646,126 +521,57 @@ PERFORMANCE_COLUMNS = [
 
 
 def performance_sheet(workbook, spec: MonthlyWorkbook, progress: Progress) -> int:
-    figure = consultant_performance(spec.scope)
-    sheet = Sheet(workbook, pgettext("excel", "Consultant performance"), PERFORMANCE_COLUMNS)
-    for label, values in figure.rows:
-        sheet.row((label, *values))
-        progress.add()
-    sheet.totals(pgettext("excel", "Total"))
-    sheet.close()
-    return sheet.data_rows
+    rows = figure_rows(consultant_performance(spec.scope))
+    title = pgettext("excel", "Consultant performance")
+    return write_sheet(workbook, title, PERFORMANCE_COLUMNS, rows, progress=progress, totals=TOTAL)
 
 
 # --- Deliveries and callbacks (交车, 新客户回访) -------------------------------------------------------------------
-
-DELIVERY_COLUMNS = [
-    C("time", pgettext_lazy("excel", "Delivery time"), DATETIME, 16),
-    C("contract", pgettext_lazy("excel", "Contract no."), TEXT, 14),
-    C("customer", pgettext_lazy("excel", "Customer name"), TEXT, 12),
-    C("phone", pgettext_lazy("excel", "Phone"), TEXT, 14),
-    C("model", pgettext_lazy("excel", "Model"), TEXT, 16),
-    C("consultant", pgettext_lazy("excel", "Consultant"), TEXT, 10),
-    C("advisor", pgettext_lazy("excel", "Service advisor"), TEXT, 10),
-    C("status", pgettext_lazy("excel", "Status"), TEXT, 8),
-    C("delivered", pgettext_lazy("excel", "Delivered on"), DATE, 11),
-]
-
-CALLBACK_COLUMNS = [
-    C("due", pgettext_lazy("excel", "Due"), DATE, 11),
-    C("step", pgettext_lazy("excel", "Callback no."), INT, 6),
-    C("customer", pgettext_lazy("excel", "Customer name"), TEXT, 12),
-    C("phone", pgettext_lazy("excel", "Phone"), TEXT, 14),
-    C("model", pgettext_lazy("excel", "Model"), TEXT, 16),
-    C("consultant", pgettext_lazy("excel", "Consultant"), TEXT, 10),
-    C("status", pgettext_lazy("excel", "Status"), TEXT, 8),
-    C("done", pgettext_lazy("excel", "Done at"), DATETIME, 16),
-    C("reached", pgettext_lazy("excel", "Customer reached"), TEXT, 8),
-    C("satisfaction", pgettext_lazy("excel", "Satisfaction (1-5)"), INT, 8),
-    C("complaint", pgettext_lazy("excel", "Complaint"), TEXT, 8),
-    C("remarks", pgettext_lazy("excel", "Remarks"), TEXT, 30),
-]
 
 
 def deliveries_sheet(workbook, spec: MonthlyWorkbook, progress: Progress) -> int:
     from delivery.models import Delivery
 
-    zone = spec.showroom.zone
-    sheet = Sheet(workbook, pgettext("excel", "Deliveries"), DELIVERY_COLUMNS)
-    statuses = labels(Delivery.Status.choices)
-    for (
-        starts_at,
-        number,
-        customer_name,
-        phone,
-        brand,
-        model,
-        last_name,
-        first_name,
-        username,
-        advisor,
-        status,
-        delivered_on,
-    ) in month_deliveries(spec.period, consultant=spec.consultant).iterator(chunk_size=CHUNK):
-        sheet.row(
-            (
-                to_naive_local(starts_at, zone),
-                number,
-                customer_name,
-                phone_for(spec.viewer, phone),
-                f"{brand} {model}",
-                person_name(last_name, first_name, username),
-                advisor,
-                statuses.get(status, status),
-                delivered_on,
-            )
-        )
-        progress.add()
-    sheet.close()
-    return sheet.data_rows
+    viewer, starts_at = spec.viewer, through(to_naive_local, "starts_at", spec.showroom.zone)
+    columns = [
+        C("time", pgettext_lazy("excel", "Delivery time"), DATETIME, 16, value=starts_at),
+        C("contract", pgettext_lazy("excel", "Contract no."), TEXT, 14, value="contract__number"),
+        C("customer", pgettext_lazy("excel", "Customer name"), TEXT, 12, value="contract__lead__customer_name"),
+        C("phone", pgettext_lazy("excel", "Phone"), TEXT, 14, value=phone_seen_by(viewer, "contract__lead__phone")),
+        C("model", pgettext_lazy("excel", "Model"), TEXT, 16, value=car("contract__car_model")),
+        C("consultant", pgettext_lazy("excel", "Consultant"), TEXT, 10, value=staff("contract__consultant")),
+        C("advisor", pgettext_lazy("excel", "Service advisor"), TEXT, 10, value="service_advisor"),
+        C("status", pgettext_lazy("excel", "Status"), TEXT, 8, value=choice(Delivery.Status, "status")),
+        C("delivered", pgettext_lazy("excel", "Delivered on"), DATE, 11, value="delivered_on"),
+    ]
+    rows = month_deliveries(spec.period, consultant=spec.consultant).iterator(chunk_size=CHUNK)
+    return write_sheet(workbook, pgettext("excel", "Deliveries"), columns, rows, progress=progress)
 
 
 def callbacks_sheet(workbook, spec: MonthlyWorkbook, progress: Progress) -> int:
     from delivery.models import Callback
 
-    zone = spec.showroom.zone
-    sheet = Sheet(workbook, pgettext("excel", "Callbacks"), CALLBACK_COLUMNS)
-    statuses = labels(Callback.Status.choices)
-    for (
-        due_date,
-        step,
-        customer_name,
-        phone,
-        brand,
-        model,
-        last_name,
-        first_name,
-        username,
-        status,
-        done_at,
-        reached,
-        satisfaction,
-        has_complaint,
-        remarks,
-    ) in month_callbacks(spec.period, consultant=spec.consultant).iterator(chunk_size=CHUNK):
-        sheet.row(
-            (
-                due_date,
-                step,
-                customer_name,
-                phone_for(spec.viewer, phone),
-                f"{brand} {model}",
-                person_name(last_name, first_name, username),
-                statuses.get(status, status),
-                to_naive_local(done_at, zone),
-                yes_no(reached),
-                satisfaction,
-                yes_no(has_complaint) if status == Callback.Status.DONE else None,
-                remarks,
-            )
-        )
-        progress.add()
-    sheet.close()
-    return sheet.data_rows
+    zone, lead = spec.showroom.zone, "delivery__contract__lead__"
+
+    def complaint(row):  # asked on the call: unknown until it is done
+        return yes_no(row.has_complaint) if row.status == Callback.Status.DONE else None
+
+    columns = [
+        C("due", pgettext_lazy("excel", "Due"), DATE, 11, value="due_date"),
+        C("step", pgettext_lazy("excel", "Callback no."), INT, 6),
+        C("customer", pgettext_lazy("excel", "Customer name"), TEXT, 12, value=f"{lead}customer_name"),
+        C("phone", pgettext_lazy("excel", "Phone"), TEXT, 14, value=phone_seen_by(spec.viewer, f"{lead}phone")),
+        C("model", pgettext_lazy("excel", "Model"), TEXT, 16, value=car("delivery__contract__car_model")),
+        C("consultant", pgettext_lazy("excel", "Consultant"), TEXT, 10, value=staff("consultant")),
+        C("status", pgettext_lazy("excel", "Status"), TEXT, 8, value=choice(Callback.Status, "status")),
+        C("done", pgettext_lazy("excel", "Done at"), DATETIME, 16, value=through(to_naive_local, "done_at", zone)),
+        C("reached", pgettext_lazy("excel", "Customer reached"), TEXT, 8, value=through(yes_no, "reached")),
+        C("satisfaction", pgettext_lazy("excel", "Satisfaction (1-5)"), INT, 8),
+        C("complaint", pgettext_lazy("excel", "Complaint"), TEXT, 8, value=complaint),
+        C("remarks", pgettext_lazy("excel", "Remarks"), TEXT, 30),
+    ]
+    rows = month_callbacks(spec.period, consultant=spec.consultant).iterator(chunk_size=CHUNK)
+    return write_sheet(workbook, pgettext("excel", "Callbacks"), columns, rows, progress=progress)
 
 
 # --- The cover and the whole workbook ----------------------------------------------------------------------------
@@ -837,7 +643,6 @@ def write_cover(cover: Sheet, spec: MonthlyWorkbook, counts: list[tuple[str, int
     )
     cover.blank()
     cover.header(COVER_COLUMNS)
-    for title, rows in counts:
-        cover.row((title, rows))
-    cover.totals(pgettext("excel", "Total"))
+    cover.write_rows(counts)
+    cover.totals(TOTAL)
     cover.close()

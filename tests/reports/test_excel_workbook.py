@@ -11,7 +11,7 @@ from dealer_crm.core.models import CarModel
 from leads.selectors.tracker import monthly_grade_status
 from reports.analytics import selectors
 from reports.excel.export_selectors import consultant_performance
-from reports.excel.workbook import REGISTER_COLUMNS, Progress
+from reports.excel.workbook import Progress, register_columns
 from tests.reports.conftest import nov
 
 from .excel_support import build, data_rows, header, values, zh_excel
@@ -58,7 +58,7 @@ def test_the_workbook_has_a_sheet_per_form_named_in_the_users_language(world, sh
 def test_register_headers_are_the_paper_forms_columns_in_chinese_and_english(world, showroom, manager):
     assert header(build(showroom, nov(1), viewer=manager)["来店(电)顾客登记表"]) == PAPER_FORM
     with translation.override("en"):
-        english = [str(column.header) for column in REGISTER_COLUMNS]
+        english = [str(column.header) for column in register_columns()]
     assert english == ["No.", "Date", "Walk-in or call", "Customer name", "Gender", "Phone", "District / address",
                        "Model of interest", "Information source", "Arrival", "Departure", "Duration (minutes)",
                        "Party size", "Intent grade", "Talk summary", "Consultant", "Remarks", "Late entry"]  # fmt: skip
