@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from dealer_crm.core.clock import showroom_date_of
 from dealer_crm.core.models import Role, Showroom, User
+from dcc.demo import OnlineStory
 from delivery.demo import DeliveryStory
 from leads.demo import (
     DEFAULT_DAYS,
@@ -156,6 +157,7 @@ def tell_story(*, showroom: Showroom, consultants: list[User], manager: User, se
        a colleague's customer (an ownership clash).
     3. The cars arrive and are delivered (or booked for the coming days); the new owners get their callbacks,
        a few complain and the manager closes some complaints.
+    3b. Three weeks of online inquiries reach the DCC desk, are answered, invited and come or not (dcc/demo.py).
     4. Every past day's daily reports are submitted and signed off, and its register signed off; today's not yet.
     """
     rng = random.Random(seed)
@@ -168,6 +170,7 @@ def tell_story(*, showroom: Showroom, consultants: list[User], manager: User, se
     deliveries.book_upcoming(consultants)
     deliveries.make_callbacks()
     deliveries.follow_complaints()
+    OnlineStory(showroom=showroom, consultants=consultants, rng=rng, now=now).tell()
     sign_off_past_days(showroom=showroom, consultants=consultants, manager=manager, rng=rng, now=now)
 
 
