@@ -3,9 +3,17 @@
 from django.utils import translation
 
 
-def zh(message: str) -> str:
+def zh(message, **values) -> str:
+    """A message of the app as a zh-CN browser gets it (a msgid, or a lazy label such as a choice's), with its
+    %(name)s placeholders filled from `values`."""
     with translation.override("zh-hans"):
-        return translation.gettext(message)
+        text = translation.gettext(str(message))
+        return text % values if values else text
+
+
+def zh_n(singular: str, plural: str, number: int, **values) -> str:
+    with translation.override("zh-hans"):
+        return translation.ngettext(singular, plural, number) % values
 
 
 def shown(message, language: str = "zh-hans") -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
@@ -49,7 +50,8 @@ class Inquiry:
 
 def inquiries(scope: Scope) -> list[Inquiry]:
     """The period's online inquiries of the scope (one query)."""
-    after_arrival = {"lead": OuterRef("lead"), "occurred_at__gte": OuterRef("received_at")}
+    # Contacts are recorded to the minute, so a call at 15:30 answers an inquiry that arrived at 15:30:40.
+    after_arrival = {"lead": OuterRef("lead"), "occurred_at__gte": OuterRef("received_at") - timedelta(minutes=1)}
     first_contact = (
         Contact.objects.filter(kind__in=FIRST_RESPONSE_KINDS, **after_arrival)
         .order_by("occurred_at")
@@ -87,7 +89,7 @@ def inquiries(scope: Scope) -> list[Inquiry]:
             Inquiry(
                 platform=platform,
                 owner=f"{last}{first}" or username,
-                minutes=(answered - received).total_seconds() / 60 if answered else None,
+                minutes=max(0.0, (answered - received).total_seconds() / 60) if answered else None,
                 met=answered is not None and answered <= due,
                 invited=invited,
                 arrived=arrived,

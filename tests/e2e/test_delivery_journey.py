@@ -27,6 +27,7 @@ from delivery import services
 from delivery.models import REQUIRED_ITEMS, Callback, Complaint, Contract, CustomerCard, Delivery
 from leads.models import Contact, Lead, LeadStatus
 from tests.factories import CarModelFactory
+from tests.i18n import zh, zh_n
 
 from .conftest import DESKTOP, PHONE, expect, follow_nav_link, log_in
 
@@ -38,17 +39,6 @@ pytestmark = [
 VIN = "LSVAU2180N2123456"
 A4_WIDTH_PX = 794  # 210 mm at 96 dpi: a print-media screenshot of this width looks like the sheet
 PAGE_MARGIN = "@media print { body.paper { padding: 12mm; } }"  # @page's margins, which a screenshot lacks
-
-
-def zh(message: str, **values) -> str:
-    with translation.override("zh-hans"):
-        text = translation.gettext(str(message))
-        return text % values if values else text
-
-
-def zh_n(singular: str, plural: str, number: int, **values) -> str:
-    with translation.override("zh-hans"):
-        return translation.ngettext(singular, plural, number) % values
 
 
 def pdf_pages(page) -> int:

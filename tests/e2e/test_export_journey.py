@@ -16,10 +16,10 @@ it without them, and fails the run in CI if it is skipped).
 import re
 
 import pytest
-from django.utils import translation
 from openpyxl import load_workbook
 
 from reports.models import ExportRecord
+from tests.i18n import zh
 from tests.workers import database_url, queue, start_worker, wait_for  # noqa: F401 - fixtures
 
 from .conftest import DESKTOP, expect, follow_nav_link, log_in
@@ -30,11 +30,6 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def zh(message: str) -> str:
-    with translation.override("zh-hans"):
-        return translation.gettext(message)
 
 
 @pytest.fixture(autouse=True)

@@ -15,10 +15,10 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.utils import translation
 
 from leads.models import Contact, Lead, LeadStatus, LostReason, LostRequest
 from leads.services import tracker as lead_services
+from tests.i18n import zh, zh_n
 
 from .conftest import DESKTOP, PHONE, expect, follow_nav_link, log_in
 
@@ -28,18 +28,6 @@ pytestmark = [
 ]
 
 GRADE_SUGGEST = "/leads/grade-suggest/"
-
-
-def zh(message: str, **values) -> str:
-    """A message of the app as a zh-CN browser gets it (a msgid, or a lazy label such as a choice's)."""
-    with translation.override("zh-hans"):
-        text = translation.gettext(str(message))
-        return text % values if values else text
-
-
-def zh_n(singular: str, plural: str, number: int, **values) -> str:
-    with translation.override("zh-hans"):
-        return translation.ngettext(singular, plural, number) % values
 
 
 def suggestion_text(grade: str, *reasons: str) -> str:

@@ -10,10 +10,10 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.utils import translation
 
 from leads.models import RegisterDay, Visit
 from tests.factories import CarModelFactory, source
+from tests.i18n import zh
 
 from .conftest import DESKTOP, PHONE, expect, follow_nav_link, local_now, log_in, open_register
 
@@ -26,13 +26,6 @@ pytestmark = [
 
 REGISTER = re.compile(r"/register/$")
 LOCKED = "This day is signed off; its entries are locked."  # leads/views/register.py, VisitUpdateView
-
-
-def zh(message: str, **values) -> str:
-    """A message of the app as a zh-CN browser gets it."""
-    with translation.override("zh-hans"):
-        text = translation.gettext(message)
-        return text % values if values else text
 
 
 def hhmm(value: str) -> tuple[int, int]:

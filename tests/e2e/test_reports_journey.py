@@ -13,7 +13,6 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
-from django.utils import translation
 
 from leads.models import Lead
 from leads.services import register as services
@@ -21,6 +20,7 @@ from leads.services.tracker import contact_record
 from reports import integrity_services
 from reports.models import DailyReport
 from tests.factories import CarModelFactory, DistrictFactory, source
+from tests.i18n import zh
 
 from .conftest import DESKTOP, PHONE, expect, follow_nav_link, log_in
 
@@ -36,12 +36,6 @@ ALL_CHARTS_DRAWN = """() => {
         return chart && chart.data.datasets.length > 0 && canvas.width > 0;
     });
 }"""
-
-
-def zh(message: str, **values) -> str:
-    with translation.override("zh-hans"):
-        text = translation.gettext(str(message))
-        return text % values if values else text
 
 
 def to_top(page):
