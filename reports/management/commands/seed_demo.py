@@ -15,9 +15,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from dcc.demo import OnlineStory
 from dealer_crm.core.clock import showroom_date_of
 from dealer_crm.core.models import Role, Showroom, User
-from dcc.demo import OnlineStory
 from delivery.demo import DeliveryStory
 from leads.demo import (
     DEFAULT_DAYS,
