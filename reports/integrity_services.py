@@ -38,6 +38,16 @@ def _findings(showroom: Showroom) -> list[IntegrityFinding]:
                             at=lead.ordered_at))
         for lead in selectors.orders_without_delivery(showroom, days=settings.delivery_overdue_days)
     ]  # fmt: skip
+    rows += [
+        (Check.UNANSWERED, dict(record_id=lead.pk, customer_name=lead.customer_name, person=str(lead.owner),
+                                at=lead.response_due_at))
+        for lead in selectors.online_leads_unanswered(showroom)
+    ]  # fmt: skip
+    rows += [
+        (Check.UNSETTLED, dict(record_id=a.lead_id, customer_name=a.lead.customer_name, person=str(a.lead.owner),
+                               at=a.ends_at))
+        for a in selectors.appointments_unsettled(showroom)
+    ]  # fmt: skip
     positions: dict[str, int] = {}
     findings = []
     for check, fields in rows:

@@ -318,11 +318,13 @@ class IntegrityFinding(models.Model):
         GRADES = "grades", _("Grades changed without a contact")
         ENTRIES = "entries", _("Register entries with a phone but no lead")
         ORDERS = "orders", _("Orders without a delivery")
+        UNANSWERED = "unanswered", _("Online leads with no contact a day after their deadline")
+        UNSETTLED = "unsettled", _("Appointments with no outcome a day after their slot")
 
     showroom = models.ForeignKey(Showroom, on_delete=models.CASCADE, related_name="+")
     kind_of_check = models.CharField(max_length=10, choices=Check.choices)
     position = models.PositiveIntegerField()  # the check's own order (newest first, or oldest order first)
-    record_id = models.BigIntegerField()
+    record_id = models.BigIntegerField()  # the lead's (the appointment's lead too), or the register entry's
     customer_name = models.CharField(max_length=100, blank=True, default="")
     person = models.CharField(max_length=150, blank=True, default="")  # the lead's owner, the entry's consultant
     at = models.DateTimeField(null=True, blank=True)  # the change, or the order; None when there is none

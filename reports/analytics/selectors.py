@@ -52,6 +52,7 @@ from dealer_crm.core.models import Role, Showroom, User
 from dealer_crm.core.signoff import changes_since_sign_off
 from leads.models import (
     OPEN_GRADES,
+    Appointment,
     Contact,
     ContactDayRollup,
     ContactKind,
@@ -1128,7 +1129,7 @@ def grade_changes_without_contact(showroom: Showroom) -> list[GradeChange]:
 
 def integrity_findings(showroom: Showroom) -> tuple[IntegrityCheck | None, dict[str, list[IntegrityFinding]]]:
     """What the integrity page shows: the showroom's last run (None before the first) and its stored findings
-    per check ("grades", "entries", "orders"). 2 queries, whatever the history's size."""
+    per check ("grades", "entries", "orders", "unanswered", "unsettled"). 2 queries, whatever the history's size."""
     state = IntegrityCheck.objects.filter(showroom=showroom).first()
     checks: dict[str, list[IntegrityFinding]] = {check: [] for check in IntegrityFinding.Check.values}
     for finding in IntegrityFinding.objects.filter(showroom=showroom):
@@ -1144,6 +1145,33 @@ def entries_with_phone_without_lead(showroom: Showroom) -> list[Visit]:
         .filter(showroom=showroom, no_phone=False, contact__isnull=True)
         .select_related("consultant")
         .order_by("-visit_date", "-number")[: INTEGRITY_LIMIT + 1]
+    )
+
+
+# A day after its deadline or its slot, an online lead with no contact or an appointment with no outcome is
+# past what the DCC desk's beat jobs chase (escalation, no-shows): someone has to look.
+DCC_OVERDUE = timedelta(days=1)
+
+
+def online_leads_unanswered(showroom: Showroom, *, now: datetime | None = None) -> list[Lead]:
+    """Open online leads still waiting for a first contact a day after its deadline; the oldest first.
+    1 query, at most INTEGRITY_LIMIT + 1 rows."""
+    now = now or timezone.now()
+    return list(
+        Lead.objects.filter(showroom=showroom, status=LeadStatus.OPEN, response_due_at__lt=now - DCC_OVERDUE)
+        .select_related("owner")
+        .order_by("response_due_at", "pk")[: INTEGRITY_LIMIT + 1]
+    )
+
+
+def appointments_unsettled(showroom: Showroom, *, now: datetime | None = None) -> list[Appointment]:
+    """Appointments still booked a day after their slot ended (the no-show job settles them within minutes);
+    the oldest first. 1 query, at most INTEGRITY_LIMIT + 1 rows."""
+    now = now or timezone.now()
+    return list(
+        Appointment.objects.filter(showroom=showroom, state=Appointment.State.BOOKED, ends_at__lt=now - DCC_OVERDUE)
+        .select_related("lead__owner")
+        .order_by("ends_at", "pk")[: INTEGRITY_LIMIT + 1]
     )
 
 

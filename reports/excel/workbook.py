@@ -31,6 +31,7 @@ from dealer_crm.core.excel import (
     DATETIME,
     FORMATS,
     INT,
+    NUMBER,
     PERCENT,
     SECTION_FONT,
     TEXT,
@@ -50,7 +51,7 @@ from leads.models import OPEN_GRADES, Channel, ContactKind, Gender, LeadStatus, 
 from leads.selectors.register import visit_phone_for
 from leads.selectors.tracker import lost_analysis, monthly_grade_status
 
-from ..analytics import selectors
+from ..analytics import online, selectors
 from ..models import DailyReport
 from .export_selectors import (
     CHUNK,
@@ -574,6 +575,60 @@ def callbacks_sheet(workbook, spec: MonthlyWorkbook, progress: Progress) -> int:
     return write_sheet(workbook, pgettext("excel", "Callbacks"), columns, rows, progress=progress)
 
 
+# --- Online leads (线索): the DCC desk's month, by platform and by consultant ------------------------------------
+
+
+def fraction_of(key: str):
+    """A figure's percentage (25.3) as the fraction a PERCENT cell holds (0.253)."""
+    return lambda row: None if getattr(row, key) is None else getattr(row, key) / 100
+
+
+def online_columns(first_header) -> list[Col]:
+    return [
+        C("label", first_header, TEXT, 14),
+        C("leads", pgettext_lazy("excel", "Online leads"), INT, 9),
+        C("median_minutes", pgettext_lazy("excel", "First response, median (min)"), NUMBER, 11),
+        C("p90_minutes", pgettext_lazy("excel", "First response, 90th percentile (min)"), NUMBER, 11),
+        C("met_rate", pgettext_lazy("excel", "Deadline met"), PERCENT, 9, value=fraction_of("met_rate")),
+        C("invited_rate", pgettext_lazy("excel", "Invited"), PERCENT, 9, value=fraction_of("invited_rate")),
+        C("show_rate", pgettext_lazy("excel", "Show rate"), PERCENT, 9, value=fraction_of("show_rate")),
+        C("visit_rate", pgettext_lazy("excel", "Visited"), PERCENT, 9, value=fraction_of("visit_rate")),
+        C("order_rate", pgettext_lazy("excel", "Ordered"), PERCENT, 9, value=fraction_of("order_rate")),
+    ]
+
+
+class OnlineRow(NamedTuple):
+    label: str
+    leads: int
+    median_minutes: float | None
+    p90_minutes: float | None
+    met_rate: float | None
+    invited_rate: float | None
+    show_rate: float | None
+    visit_rate: float | None
+    order_rate: float | None
+
+
+def write_online_figure(workbook, title, first_header, figure: selectors.Figure, progress: Progress) -> int:
+    """The dashboard's figure, and its all-leads line last (a median is no sum of medians: written, not a formula)."""
+    rows = [OnlineRow(label, *values) for label, values in figure.rows]
+    if figure.totals is not None:
+        rows.append(OnlineRow(str(TOTAL), *figure.totals))
+    return write_sheet(workbook, title, online_columns(first_header), rows, progress=progress)
+
+
+def online_by_platform_sheet(workbook, spec: MonthlyWorkbook, progress: Progress) -> int:
+    figure = online.online_by_platform(spec.scope)
+    title = pgettext("excel", "Online leads by platform")
+    return write_online_figure(workbook, title, pgettext_lazy("excel", "Platform"), figure, progress)
+
+
+def online_by_consultant_sheet(workbook, spec: MonthlyWorkbook, progress: Progress) -> int:
+    figure = online.online_by_consultant(spec.scope)
+    title = pgettext("excel", "Online leads by consultant")
+    return write_online_figure(workbook, title, pgettext_lazy("excel", "Consultant"), figure, progress)
+
+
 # --- The cover and the whole workbook ----------------------------------------------------------------------------
 
 SHEETS: list[Callable] = [
@@ -589,6 +644,8 @@ SHEETS: list[Callable] = [
     performance_sheet,
     deliveries_sheet,
     callbacks_sheet,
+    online_by_platform_sheet,
+    online_by_consultant_sheet,
 ]
 
 COVER_COLUMNS = [

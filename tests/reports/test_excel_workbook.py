@@ -32,6 +32,8 @@ SHEETS_ZH = [
     "Consultant performance",
     "Deliveries",
     "Callbacks",
+    "Online leads by platform",
+    "Online leads by consultant",
 ]
 PAPER_FORM = ["序号", "日期", "来店/来电", "客户姓名", "性别", "电话", "区域/地址", "拟购车型", "信息来源", "进店时间",
               "离去时间", "时长(分钟)", "人数", "意向级别", "洽谈经过", "销售顾问", "备注", "补登"]  # fmt: skip

@@ -1,15 +1,19 @@
 """The integrity page: what the app cannot produce, made here directly in the database (as an import, an admin
 edit or a hand-written UPDATE would), and found; on data made through the app, nothing."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from dcc.models import DutyShift, LeadSource, Platform, Via
+from dcc.services.appointments import appointments_settle_no_shows
+from dcc.services.intake import online_lead_receive
 from dealer_crm.core.models import Showroom
 from leads.models import Contact, Lead, LeadEvent, Visit
+from leads.services.appointments import appointment_book
 from leads.services.tracker import contact_record
 from reports import integrity_services, tasks
 from reports.analytics import selectors
@@ -36,13 +40,13 @@ def page(client):
 def checks(client) -> dict[str, list]:
     response = page(client)
     assert response.status_code == 200
-    return {name: response.context[name] for name in ("grades", "entries", "orders")}
+    return {name: response.context[name] for name in ("grades", "entries", "orders", "unanswered", "unsettled")}
 
 
 def test_data_made_through_the_app_passes_every_check(world, boss):
     response = page(boss)
 
-    assert checks(boss) == {"grades": [], "entries": [], "orders": []}
+    assert checks(boss) == {"grades": [], "entries": [], "orders": [], "unanswered": [], "unsettled": []}
     assert response.context["all_clear"]
     assert 'id="all-clear"' in response.content.decode()
 
@@ -203,6 +207,34 @@ def test_orders_without_a_delivery_after_the_showrooms_delay(world, boss, frozen
     assert [lead.record_id for lead in checks(boss)["orders"]] == [world.leads["L1"].pk, old.pk, recent.pk]
 
 
+def test_an_online_lead_unanswered_and_an_appointment_unsettled_a_day_on_are_found(world, boss, frozen_clock):
+    """The DCC desk's beat jobs chase the deadline and the no-show; a day later, what they left is a finding."""
+    showroom = world.zhang.showroom
+    DutyShift.objects.create(showroom=showroom, consultant=world.li, day=TODAY, starts_at=time(9), ends_at=time(21))
+    source = LeadSource.objects.create(showroom=showroom, code="ah", name="汽车之家", platform=Platform.AUTOHOME)
+    waiting, _new = online_lead_receive(
+        source=source, via=Via.API, platform_lead_id="1", customer_name="赵", phone="13900000001"
+    )
+    answered_lead = world.leads["L3"]
+    slot = CURRENT_TIME + timedelta(hours=1)
+    appointment = appointment_book(
+        lead=answered_lead, by=world.li, purpose="viewing", starts_at=slot, ends_at=slot + timedelta(hours=1)
+    )
+
+    frozen_clock.move_to(CURRENT_TIME + timedelta(hours=20))  # past both, but not a day past
+    assert checks(boss)["unanswered"] == [] and checks(boss)["unsettled"] == []
+
+    frozen_clock.move_to(CURRENT_TIME + timedelta(days=2))
+    found = checks(boss)
+    assert [(lead.record_id, lead.at) for lead in found["unanswered"]] == [(waiting.lead_id, waiting.response_due_at)]
+    assert [(row.record_id, row.at) for row in found["unsettled"]] == [(answered_lead.pk, appointment.ends_at)]
+    html = page(boss).content.decode()
+    assert 'id="check-unanswered"' in html and f'data-lead="{waiting.lead_id}"' in html
+
+    appointments_settle_no_shows()  # the beat job, back: the appointment is settled, the finding gone
+    assert checks(boss)["unsettled"] == []
+
+
 def test_only_managers_check_integrity_and_only_their_showroom(world, boss, client_for, other_manager):
     assert client_for(world.zhang).get(INTEGRITY_URL).status_code == 403
     Lead.objects.filter(pk=world.leads["L1"].pk).update(grade="H")
@@ -264,7 +296,13 @@ def test_the_stored_findings_are_the_live_checks(world, showroom):
         (v.pk, v.visit_date, v.number) for v in live_entries
     ]
     assert [(f.record_id, f.at) for f in stored["orders"]] == [(lead.pk, lead.ordered_at) for lead in live_orders]
-    assert {check: len(rows) for check, rows in stored.items()} == {"grades": 2, "entries": 1, "orders": 1}
+    assert {check: len(rows) for check, rows in stored.items()} == {
+        "grades": 2,
+        "entries": 1,
+        "orders": 1,
+        "unanswered": 0,
+        "unsettled": 0,
+    }
 
 
 def test_the_page_reads_only_the_stored_findings_in_a_fixed_number_of_queries(

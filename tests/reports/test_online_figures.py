@@ -15,6 +15,7 @@ from leads.services.tracker import contact_record
 from reports.analytics.online import online_by_consultant, online_by_platform, quantile
 from reports.analytics.selectors import Scope
 from tests.conftest import CURRENT_TIME, SHANGHAI, TODAY
+from tests.reports.excel_support import build, header, values, zh_excel
 
 TOMORROW = TODAY + timedelta(days=1)
 SLOT = datetime.combine(TOMORROW, time(10), SHANGHAI)
@@ -100,3 +101,20 @@ def test_the_quantiles_count_off_the_sorted_values():
     assert quantile([7.0], 0.9) == 7.0
     assert quantile([30.0, 10.0, 20.0, 40.0], 0.5) == 20.0
     assert quantile([float(n) for n in range(1, 11)], 0.9) == 9.0
+
+
+def test_the_monthly_workbook_has_them_by_platform_and_by_consultant(inquiries, showroom, manager, consultant):
+    workbook = build(showroom, TODAY, viewer=manager)
+    platforms = workbook[zh_excel("Online leads by platform")]
+    assert header(platforms)[:2] == [zh_excel("Platform"), zh_excel("Online leads")]
+    assert values(platforms)[1:] == [
+        ("懂车帝", 2, 10.0, 10.0, 0.5, 0.0, None, 0.0, 0.0),
+        ("汽车之家", 2, 5.0, 20.0, 0.5, 1.0, 0.5, 0.5, 0.0),
+        (zh_excel("Total"), 4, 10.0, 20.0, 0.5, 0.5, 0.5, 0.25, 0.0),
+    ]
+    assert platforms["E2"].number_format == "0.0%"
+    people = workbook[zh_excel("Online leads by consultant")]
+    assert [row[0] for row in values(people)[1:]] == [
+        f"{consultant.last_name}{consultant.first_name}",
+        zh_excel("Total"),
+    ]
