@@ -2,6 +2,7 @@
 escalation): the queue, the workers against the test's own database, and a bounded wait for what they do."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
+import psycopg2
 import pytest
 import redis
 from django.db import connection
@@ -99,3 +101,39 @@ def start_worker(transactional_db, queue, tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def send_twice_at_once(task, *, queue: str, table: str, logs: Callable[[], list[Path]]) -> None:
+    """Send `task` twice and make both runs meet at `table`: it is held in an exclusive lock until both runs wait
+    on it (seen in pg_locks), then released at once, so the two workers race for the same rows."""
+    lock = psycopg2.connect(**connection.get_connection_params())
+    try:
+        lock.cursor().execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+        task.apply_async(queue=queue)
+        task.apply_async(queue=queue)
+
+        def both_waiting():
+            # pg_locks, not pg_stat_activity: the latter is a snapshot frozen for the rest of this transaction.
+            with lock.cursor() as cursor:
+                cursor.execute(
+                    """SELECT count(*) FROM pg_locks WHERE relation = %s::regclass AND NOT granted
+                    AND database = (SELECT oid FROM pg_database WHERE datname = current_database())""",
+                    [table],
+                )
+                return cursor.fetchone()[0] == 2
+
+        wait_for(both_waiting, f"both runs to wait on {table}", logs=logs())
+        lock.rollback()
+    finally:
+        lock.close()
+
+
+def task_results(task, logs: Callable[[], list[Path]], *, runs: int = 2) -> list[int]:
+    """The integer results of `task`'s finished runs, read from the workers' logs, once `runs` of them are in."""
+    succeeded = re.compile(rf"{re.escape(task.name)}\[[^\]]+\] succeeded in [\d.]+s: (\d+)")
+
+    def finished():
+        found = [int(result) for log in logs() for result in succeeded.findall(log.read_text())]
+        return found if len(found) == runs else None
+
+    return wait_for(finished, f"{runs} runs of {task.name} to finish", logs=logs())

@@ -1,20 +1,18 @@
-"""The escalation task end to end: two scans sent through the real Redis broker, run at once by two real Celery
-worker processes against the test's PostgreSQL database, escalate each overdue online lead once."""
+"""The DCC desk's beat tasks end to end: two scans sent through the real Redis broker, run at once by two real
+Celery worker processes against the test's PostgreSQL database, escalate each overdue online lead once and settle
+each appointment past its slot as a no-show once."""
 
-import re
 from datetime import timedelta
 
-import psycopg2
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from dcc.models import LeadSource, OnlineLead, Platform, Via
 from dcc.services.intake import online_lead_receive
-from dcc.tasks import escalate_overdue
-from leads.models import Lead, LeadEvent
+from dcc.tasks import escalate_overdue, settle_no_shows
+from leads.models import Appointment, Lead, LeadEvent
 from tests.factories import ShowroomFactory, UserFactory
-from tests.workers import wait_for
+from tests.workers import send_twice_at_once, task_results
 
 pytestmark = [
     pytest.mark.redis,
@@ -50,36 +48,28 @@ def overdue_inquiries(transactional_db):
 def test_two_scans_run_at_once_by_two_workers_escalate_each_lead_once(start_worker, queue, overdue_inquiries):  # noqa: F811
     start_worker()
     start_worker()
-    # Hold the inquiries so both scans reach their first query and wait there together; then let both go at once.
-    lock = psycopg2.connect(**connection.get_connection_params())
-    try:
-        lock.cursor().execute("LOCK TABLE dcc_onlinelead IN ACCESS EXCLUSIVE MODE")
-        escalate_overdue.apply_async(queue=queue)
-        escalate_overdue.apply_async(queue=queue)
+    send_twice_at_once(escalate_overdue, queue=queue, table="dcc_onlinelead", logs=start_worker.logs)
 
-        def both_scans_waiting():
-            with lock.cursor() as cursor:
-                cursor.execute(
-                    """SELECT count(*) FROM pg_locks
-                    WHERE relation = 'dcc_onlinelead'::regclass AND NOT granted
-                    AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"""
-                )
-                return cursor.fetchone()[0] == 2
-
-        wait_for(both_scans_waiting, "both scans to wait on the inquiries", logs=start_worker.logs())
-        lock.rollback()
-    finally:
-        lock.close()
-
-    def both_scans_finished():
-        results = [
-            int(found)
-            for log in start_worker.logs()
-            for found in re.findall(r"dcc\.escalate_overdue\[[^\]]+\] succeeded in [\d.]+s: (\d+)", log.read_text())
-        ]
-        return results if len(results) == 2 else None
-
-    results = wait_for(both_scans_finished, "both scans to finish", logs=start_worker.logs())
+    results = task_results(escalate_overdue, start_worker.logs)
     assert sum(results) == overdue_inquiries  # neither escalated one the other did
     assert LeadEvent.objects.filter(kind=LeadEvent.Kind.RESPONSE_OVERDUE).count() == overdue_inquiries
     assert set(OnlineLead.objects.values_list("escalation_level", flat=True)) == {1}
+
+
+def test_two_no_show_scans_run_at_once_by_two_workers_settle_each_appointment_once(
+    start_worker, queue, overdue_inquiries
+):
+    consultant = UserFactory(username="wkconsultant", showroom=Lead.objects.first().showroom, role="consultant")
+    ended = timezone.now() - timedelta(hours=2)
+    for lead in Lead.objects.all():
+        Appointment.objects.create(
+            showroom=lead.showroom, lead=lead, booked_by=consultant, booked_at=ended - timedelta(days=1),
+            purpose="viewing", starts_at=ended - timedelta(hours=1), ends_at=ended, day=ended.date(),
+        )  # fmt: skip
+    start_worker()
+    start_worker()
+    send_twice_at_once(settle_no_shows, queue=queue, table="leads_appointment", logs=start_worker.logs)
+
+    assert sum(task_results(settle_no_shows, start_worker.logs)) == 5  # neither settled one the other did
+    assert set(Appointment.objects.values_list("state", flat=True)) == {Appointment.State.NO_SHOW}
+    assert LeadEvent.objects.filter(kind=LeadEvent.Kind.APPOINTMENT_NO_SHOW).count() == 5

@@ -6,9 +6,7 @@ reminder hour is 0 so the run acts whatever the hour is."""
 
 from datetime import datetime, timedelta
 
-import psycopg2
 import pytest
-from django.db import connection
 
 from dealer_crm.core.clock import showroom_date_of, showroom_today
 from followups.models import Reminder, ReminderRun
@@ -17,7 +15,7 @@ from leads.models import Lead
 from leads.services import register as services
 from tests.factories import ShowroomFactory, UserFactory, source
 from tests.followups.conftest import next_phone
-from tests.workers import wait_for
+from tests.workers import send_twice_at_once, wait_for
 
 # Committed data (the worker is another process), restored afterwards like the e2e tests do: the roles and
 # information sources come from data migrations that a plain flush would lose.
@@ -90,28 +88,8 @@ def test_the_task_sent_twice_and_run_at_once_by_two_workers_leaves_one_reminder_
     leads = due_leads(*range(20))
     start_worker()
     start_worker()
-    # Hold the reminder table so both runs reach their INSERT and wait there together; then let both go at once.
-    lock = psycopg2.connect(**connection.get_connection_params())
-    try:
-        lock.cursor().execute("LOCK TABLE followups_reminder IN ACCESS EXCLUSIVE MODE")
-
-        generate_reminders.apply_async(queue=queue)
-        generate_reminders.apply_async(queue=queue)
-
-        def both_runs_waiting():
-            # pg_locks, not pg_stat_activity: the latter is a snapshot frozen for the rest of this transaction.
-            with lock.cursor() as cursor:
-                cursor.execute(
-                    """SELECT count(*) FROM pg_locks
-                    WHERE relation = 'followups_reminder'::regclass AND NOT granted
-                    AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"""
-                )
-                return cursor.fetchone()[0] == 2
-
-        wait_for(both_runs_waiting, "both workers' runs to wait on the reminder table", logs=start_worker.logs())
-        lock.rollback()
-    finally:
-        lock.close()
+    # Both runs reach their INSERT and wait on the reminder table together; then both go at once.
+    send_twice_at_once(generate_reminders, queue=queue, table="followups_reminder", logs=start_worker.logs)
 
     def both_runs_finished():
         runs = list(ReminderRun.objects.filter(finished_at__isnull=False))
