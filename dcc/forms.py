@@ -62,3 +62,24 @@ class AdfUploadForm(forms.Form):
                 _("The file is larger than %(size)s KB.") % {"size": settings.DCC_MAX_BODY_BYTES // 1024}
             )
         return upload
+
+
+class BatchUploadForm(forms.Form):
+    """A portal's list of inquiries exported as .xlsx or .csv: read and shown for a preview, entered when confirmed."""
+
+    source = _SourceChoice(label=_("Lead source"), queryset=LeadSource.objects.none())
+    file = forms.FileField(label=_("Batch file (.xlsx or .csv)"))
+
+    def __init__(self, *args, showroom, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source"].queryset = _sources(showroom)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".xlsx", ".csv")):
+            raise forms.ValidationError(_("Upload an .xlsx or .csv file."))
+        if upload.size > settings.DCC_BATCH_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(size)s KB.") % {"size": settings.DCC_BATCH_MAX_BYTES // 1024}
+            )
+        return upload

@@ -1,5 +1,6 @@
-"""The DCC clerk's intake page: an inquiry typed in from a hotline call, or an ADF/XML file uploaded. Both go
-through the same service as the API (dcc.services.intake)."""
+"""The DCC clerk's intake page: an inquiry typed in from a hotline call, an ADF/XML file uploaded, or a portal's
+batch file (.xlsx/.csv) previewed and then confirmed. All go through the same service as the API
+(dcc.services.intake)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -7,12 +8,13 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from dealer_crm.core.forms import add_service_errors
 
-from .forms import AdfUploadForm, OnlineLeadForm
-from .models import OnlineLead, Via
+from .forms import AdfUploadForm, BatchUploadForm, OnlineLeadForm
+from .models import LeadSource, OnlineLead, Via
+from .services import batch as batch_files
 from .services.adf import AdfError, adf_parse
 from .services.intake import online_lead_receive
 
@@ -23,13 +25,19 @@ def _showroom(request):
     return request.user.showroom
 
 
-def _page(request, *, form, upload_form, status=200):
+def _page(request, *, form=None, upload_form=None, batch_form=None, status=200):
+    showroom = request.user.showroom
     recent = (
-        OnlineLead.objects.filter(showroom=request.user.showroom)
+        OnlineLead.objects.filter(showroom=showroom)
         .select_related("source", "assigned_to")
         .order_by("-received_at", "-id")[:10]
     )
-    context = {"form": form, "upload_form": upload_form, "recent": recent}
+    context = {
+        "form": form or OnlineLeadForm(showroom=showroom),
+        "upload_form": upload_form or AdfUploadForm(showroom=showroom),
+        "batch_form": batch_form or BatchUploadForm(showroom=showroom),
+        "recent": recent,
+    }
     return render(request, "dcc/online_lead_form.html", context, status=status)
 
 
@@ -56,7 +64,7 @@ def online_lead_create(request):
         else:
             _received(request, inquiry, created)
             return redirect("dcc:online_lead_create")
-    return _page(request, form=form, upload_form=AdfUploadForm(showroom=showroom))
+    return _page(request, form=form)
 
 
 @require_POST
@@ -82,4 +90,99 @@ def online_lead_upload_adf(request):
         else:
             _received(request, inquiry, created)
             return redirect("dcc:online_lead_create")
-    return _page(request, form=OnlineLeadForm(showroom=showroom), upload_form=upload_form, status=200)
+    return _page(request, upload_form=upload_form)
+
+
+# --- A portal's batch file: upload, preview, confirm ----------------------------------------------------------
+# The file waits under IMPORTS_DIR between the preview and the confirmation; the clerk's session holds its token
+# (one file at a time: a new upload replaces the one waiting), with the source and the encoding chosen.
+
+PENDING = "dcc_batch"
+PREVIEW_ROWS = 50
+
+
+def _pending(request, showroom):
+    """The session's waiting file: (its record, path, source), or None when there is none (any more)."""
+    pending = request.session.get(PENDING)
+    if not pending:
+        return None
+    path = batch_files.batch_file_path(showroom, pending["file"])
+    source = LeadSource.objects.filter(showroom=showroom, pk=pending["source"]).first()
+    if path is None or source is None:
+        request.session.pop(PENDING, None)
+        return None
+    return pending, path, source
+
+
+def _encoding(request) -> str:
+    chosen = request.POST.get("encoding") or request.GET.get("encoding") or ""
+    return chosen if chosen in batch_files.ENCODINGS else ""
+
+
+@require_POST
+@permission_required("dcc.add_onlinelead", raise_exception=True)
+def online_lead_upload_batch(request):
+    showroom = _showroom(request)
+    batch_form = BatchUploadForm(request.POST, request.FILES, showroom=showroom)
+    if not batch_form.is_valid():
+        return _page(request, batch_form=batch_form)
+    waiting = request.session.get(PENDING)
+    if waiting:
+        batch_files.batch_file_discard(showroom, waiting["file"])
+    upload = batch_form.cleaned_data["file"]
+    request.session[PENDING] = {
+        "file": batch_files.batch_file_keep(upload, showroom),
+        "name": upload.name[:200],
+        "source": batch_form.cleaned_data["source"].pk,
+    }
+    return redirect("dcc:online_lead_batch_preview")
+
+
+@require_GET
+@permission_required("dcc.add_onlinelead", raise_exception=True)
+def online_lead_batch_preview(request):
+    """What the file's columns are read as, the counts, and the first rows with what becomes of each."""
+    showroom = _showroom(request)
+    waiting = _pending(request, showroom)
+    if waiting is None:
+        messages.info(request, _("No batch file is waiting: upload one."))
+        return redirect("dcc:online_lead_create")
+    pending, path, source = waiting
+    batch = batch_files.batch_check(path=path, source=source, entered_by=request.user, encoding=_encoding(request))
+    context = {
+        "batch": batch,
+        "counts": batch.counts(),
+        "rows": batch.rows[:PREVIEW_ROWS],
+        "preview_rows": PREVIEW_ROWS,
+        "pending": pending,
+        "source": source,
+        "encodings": [(batch_files.UTF8, "UTF-8"), (batch_files.GB18030, "GB18030")],
+    }
+    return render(request, "dcc/batch_preview.html", context)
+
+
+@require_POST
+@permission_required("dcc.add_onlinelead", raise_exception=True)
+def online_lead_batch_confirm(request):
+    """Enter the file's good rows, checked again now; the file is then deleted."""
+    showroom = _showroom(request)
+    waiting = _pending(request, showroom)
+    if waiting is None or request.POST.get("file") != waiting[0]["file"]:
+        # Nothing waiting, or another file uploaded since (another tab): the preview confirmed is not this file's.
+        messages.error(request, _("This batch file is no longer waiting: upload it again."))
+        return redirect("dcc:online_lead_create")
+    pending, path, source = waiting
+    batch, result = batch_files.batch_receive(
+        path=path, source=source, entered_by=request.user, encoding=_encoding(request)
+    )
+    if batch.error:
+        messages.error(request, batch.error)
+        return redirect("dcc:online_lead_batch_preview")
+    batch_files.batch_file_discard(showroom, pending["file"])
+    request.session.pop(PENDING, None)
+    messages.success(
+        request,
+        _("%(received)s inquiries entered, %(replays)s already received (unchanged), %(problems)s not entered.")
+        % {"received": result.received, "replays": result.replays, "problems": result.problems},
+    )
+    return redirect("dcc:online_lead_create")

@@ -7,4 +7,7 @@ app_name = "dcc"
 urlpatterns = [
     path("intake/", intake_views.online_lead_create, name="online_lead_create"),
     path("intake/adf/", intake_views.online_lead_upload_adf, name="online_lead_upload_adf"),
+    path("intake/batch/", intake_views.online_lead_upload_batch, name="online_lead_upload_batch"),
+    path("intake/batch/preview/", intake_views.online_lead_batch_preview, name="online_lead_batch_preview"),
+    path("intake/batch/confirm/", intake_views.online_lead_batch_confirm, name="online_lead_batch_confirm"),
 ]

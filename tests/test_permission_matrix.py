@@ -206,6 +206,11 @@ ACCESS: dict[str, Access] = {
     # DCC: the clerk's intake page (dcc.add_onlinelead: managers and administrators)
     "dcc:online_lead_create": Access(get=MANAGERS, post=MANAGERS_POST),
     "dcc:online_lead_upload_adf": Access(get=POST_ONLY, post=MANAGERS_POST),
+    # A portal's batch file: the upload (an empty POST: the form again), the preview of the session's waiting file
+    # and its confirmation (none waiting in the matrix: back to the intake page with a message)
+    "dcc:online_lead_upload_batch": Access(get=POST_ONLY, post=MANAGERS_POST),
+    "dcc:online_lead_batch_preview": Access(get=MANAGERS, post=NO_POST),
+    "dcc:online_lead_batch_confirm": Access(get=POST_ONLY, post=MANAGERS_POST),
     # The intake API: a lead source's bearer token is its login; a session is not (401 whoever is logged in).
     # ninja's root: only there to resolve the API's base path; a 404 for everyone
     "dcc_api:api-root": Access(

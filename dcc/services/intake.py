@@ -52,13 +52,7 @@ def online_lead_receive(
         source=source,
         via=via,
         entered_by=entered_by,
-        platform_lead_id=(platform_lead_id or "").strip(),
-        customer_name=(customer_name or "").strip(),
-        phone=phone or "",
-        city=(city or "").strip(),
-        car_model_text=(car_model_text or "").strip(),
-        message=message or "",
-        platform_received_at=platform_received_at,
+        **_given(platform_lead_id, customer_name, phone, city, car_model_text, message, platform_received_at),
     )
     with transaction.atomic():
         replay = _earlier(source, draft.platform_lead_id)
@@ -77,6 +71,44 @@ def online_lead_receive(
                 if attempt:
                     raise
     raise AssertionError("unreachable")
+
+
+def online_lead_check(
+    *,
+    source: LeadSource,
+    via: str,
+    platform_lead_id: str,
+    customer_name: str,
+    phone: str,
+    city: str = "",
+    car_model_text: str = "",
+    message: str = "",
+    platform_received_at: datetime | None = None,
+    entered_by: User | None = None,
+) -> OnlineLead | None:
+    """What online_lead_receive would make of these fields, without writing (a batch file's preview): the earlier
+    inquiry when the source delivered this platform lead id before, None when it would be received. Raises the
+    ValidationError, keyed by field, that receive would raise."""
+    draft = _checked(
+        source=source,
+        via=via,
+        entered_by=entered_by,
+        **_given(platform_lead_id, customer_name, phone, city, car_model_text, message, platform_received_at),
+    )
+    return _earlier(source, draft.platform_lead_id)
+
+
+def _given(platform_lead_id, customer_name, phone, city, car_model_text, message, platform_received_at) -> dict:
+    """The caller's fields as the checks take them: text stripped (not the message: its lines are the customer's)."""
+    return {
+        "platform_lead_id": (platform_lead_id or "").strip(),
+        "customer_name": (customer_name or "").strip(),
+        "phone": phone or "",
+        "city": (city or "").strip(),
+        "car_model_text": (car_model_text or "").strip(),
+        "message": message or "",
+        "platform_received_at": platform_received_at,
+    }
 
 
 def _earlier(source: LeadSource, platform_lead_id: str) -> OnlineLead | None:

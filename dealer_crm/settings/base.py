@@ -276,3 +276,7 @@ DCC_RATE_LIMIT = env("DCC_RATE_LIMIT", default="120/minute")
 # The largest request body the intake API accepts (JSON or ADF/XML) and the largest ADF file uploaded; over it:
 # 413, before the parser sees a byte of it.
 DCC_MAX_BODY_BYTES = env.int("DCC_MAX_BODY_BYTES", default=64 * 1024)
+# A portal's batch file of inquiries (.xlsx or .csv, dcc/services/batch.py): the largest upload, and the most rows
+# it may hold (each row is checked for the preview and again when confirmed). Kept under IMPORTS_DIR/dcc/ between.
+DCC_BATCH_MAX_BYTES = env.int("DCC_BATCH_MAX_BYTES", default=2 * 1024 * 1024)
+DCC_BATCH_MAX_ROWS = env.int("DCC_BATCH_MAX_ROWS", default=2000)
