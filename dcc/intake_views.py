@@ -13,7 +13,6 @@ from django.views.decorators.http import require_POST
 
 from dealer_crm.core.forms import add_service_errors
 from dealer_crm.core.pagination import next_or
-
 from leads.models import LeadStatus
 
 from .forms import AdfUploadForm, OnlineLeadAssignForm, OnlineLeadForm

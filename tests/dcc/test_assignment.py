@@ -32,7 +32,9 @@ def assign_url(inquiry):
 
 def on_shift(showroom, *consultants):
     for consultant in consultants:
-        DutyShift.objects.create(showroom=showroom, consultant=consultant, day=TODAY, starts_at=time(9), ends_at=time(21))
+        DutyShift.objects.create(
+            showroom=showroom, consultant=consultant, day=TODAY, starts_at=time(9), ends_at=time(21)
+        )
 
 
 @pytest.fixture
@@ -90,7 +92,9 @@ def test_a_consultant_or_another_showrooms_manager_may_not_assign(inquiry, consu
     assert snapshot(inquiry) == before
 
 
-def test_the_manager_assigns_from_the_intake_list(client_for, frozen_clock, inquiry, manager, consultant, other_consultant):
+def test_the_manager_assigns_from_the_intake_list(
+    client_for, frozen_clock, inquiry, manager, consultant, other_consultant
+):
     version = inquiry.lead.version
     frozen_clock.shift(timedelta(minutes=3))
     page = client_for(manager).get(INTAKE).content.decode()
@@ -163,7 +167,9 @@ def test_another_showrooms_inquiry_does_not_exist_for_the_manager(client_for, in
     assert client_for(other_manager).get(assign_url(inquiry)).status_code == 404
 
 
-def test_the_lead_page_offers_it_to_managers_only(client_for, inquiry, manager, consultant, make_lead, other_consultant):
+def test_the_lead_page_offers_it_to_managers_only(
+    client_for, inquiry, manager, consultant, make_lead, other_consultant
+):
     # A clerk who is not a manager cannot open another's lead (leads' scope), so the clerk assigns from the intake
     # page; the lead page's button is the manager's.
     lead_page = reverse("leads:lead_detail", args=[inquiry.lead_id])
