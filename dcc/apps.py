@@ -13,9 +13,12 @@ class DccConfig(AppConfig):
         # followups knows nothing of the DCC desk: its online leads join the Today list, the navigation's count
         # and the digest through followups' registry.
         from followups.today import register_section
+        from leads.actions import LeadAction, register_lead_action
 
         from .today import NEW_ONLINE_LEADS, OVERDUE_ONLINE_LEADS, TODAYS_APPOINTMENTS
 
         register_section(NEW_ONLINE_LEADS)
         register_section(OVERDUE_ONLINE_LEADS)
         register_section(TODAYS_APPOINTMENTS)
+        # leads knows nothing of online inquiries: the lead page's "Assign to…" (by hand) comes from here.
+        register_lead_action(LeadAction(key="online_assign", template="dcc/includes/lead_assign_action.html"))

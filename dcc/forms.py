@@ -2,7 +2,10 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from dealer_crm.core.models import User
+
 from .models import LeadSource
+from .services.assignment import assignable_consultants
 
 
 class _SourceChoice(forms.ModelChoiceField):
@@ -83,3 +86,15 @@ class BatchUploadForm(forms.Form):
                 _("The file is larger than %(size)s KB.") % {"size": settings.DCC_BATCH_MAX_BYTES // 1024}
             )
         return upload
+
+
+class OnlineLeadAssignForm(forms.Form):
+    """The manager's or clerk's choice of consultant for an online lead (dcc.services.assignment)."""
+
+    to = forms.ModelChoiceField(label=_("Assign to"), queryset=User.objects.none())
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+    def __init__(self, *args, showroom, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to"].queryset = assignable_consultants(showroom.pk)
+        self.fields["reason"].widget.attrs["placeholder"] = _("Reason (optional)")

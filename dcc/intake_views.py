@@ -1,21 +1,26 @@
 """The DCC clerk's intake page: an inquiry typed in from a hotline call, an ADF/XML file uploaded, or a portal's
 batch file (.xlsx/.csv) previewed and then confirmed. All go through the same service as the API
-(dcc.services.intake)."""
+(dcc.services.intake). From its list of latest inquiries, and from the lead's page, the manager or clerk gives an
+online lead to a consultant by hand (dcc.services.assignment)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from dealer_crm.core.forms import add_service_errors
+from dealer_crm.core.pagination import next_or
+from leads.models import LeadStatus
 
-from .forms import AdfUploadForm, BatchUploadForm, OnlineLeadForm
+from .forms import AdfUploadForm, BatchUploadForm, OnlineLeadAssignForm, OnlineLeadForm
 from .models import LeadSource, OnlineLead, Via
 from .services import batch as batch_files
 from .services.adf import AdfError, adf_parse
+from .services.assignment import assignable_consultants, can_assign_online_leads, online_lead_assign
 from .services.intake import online_lead_receive
 
 
@@ -27,16 +32,21 @@ def _showroom(request):
 
 def _page(request, *, form=None, upload_form=None, batch_form=None, status=200):
     showroom = request.user.showroom
-    recent = (
+    recent = list(
         OnlineLead.objects.filter(showroom=showroom)
-        .select_related("source", "assigned_to")
+        .select_related("source", "assigned_to", "lead")
         .order_by("-received_at", "-id")[:10]
     )
+    for inquiry in recent:
+        # Open and still waiting for its first response: the one worth handing to someone else.
+        inquiry.assignable = inquiry.lead.status == LeadStatus.OPEN and inquiry.lead.response_due_at is not None
+    consultants = list(assignable_consultants(showroom.pk)) if any(i.assignable for i in recent) else []
     context = {
         "form": form or OnlineLeadForm(showroom=showroom),
         "upload_form": upload_form or AdfUploadForm(showroom=showroom),
         "batch_form": batch_form or BatchUploadForm(showroom=showroom),
         "recent": recent,
+        "consultants": consultants,
     }
     return render(request, "dcc/online_lead_form.html", context, status=status)
 
@@ -186,3 +196,30 @@ def online_lead_batch_confirm(request):
         % {"received": result.received, "replays": result.replays, "problems": result.problems},
     )
     return redirect("dcc:online_lead_create")
+
+
+def online_lead_assign_view(request, pk):
+    """Give an online lead to a consultant by hand: the form (from the lead's page), or the intake list's post."""
+    if not can_assign_online_leads(request.user):
+        raise PermissionDenied
+    inquiry = get_object_or_404(
+        OnlineLead.objects.select_related("lead__owner", "source", "showroom"), pk=pk, showroom=_showroom(request)
+    )
+    back = next_or(request, reverse("dcc:online_lead_create"))
+    form = OnlineLeadAssignForm(request.POST or None, showroom=inquiry.showroom)
+    if request.method == "POST" and form.is_valid():
+        try:
+            online_lead_assign(
+                inquiry=inquiry, to=form.cleaned_data["to"], by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(customer)s's lead given to %(owner)s.")
+                % {"customer": inquiry.customer_name, "owner": form.cleaned_data["to"]},
+            )
+            return redirect(back)
+    context = {"inquiry": inquiry, "lead": inquiry.lead, "form": form, "next": back}
+    return render(request, "dcc/online_lead_assign.html", context)

@@ -6,6 +6,7 @@ app_name = "dcc"
 
 urlpatterns = [
     path("intake/", intake_views.online_lead_create, name="online_lead_create"),
+    path("intake/<int:pk>/assign/", intake_views.online_lead_assign_view, name="online_lead_assign"),
     path("intake/adf/", intake_views.online_lead_upload_adf, name="online_lead_upload_adf"),
     path("intake/batch/", intake_views.online_lead_upload_batch, name="online_lead_upload_batch"),
     path("intake/batch/preview/", intake_views.online_lead_batch_preview, name="online_lead_batch_preview"),

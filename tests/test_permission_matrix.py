@@ -22,6 +22,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from openpyxl import Workbook
 
+from dcc.models import LeadSource, Platform, Via
+from dcc.services.intake import online_lead_receive
 from dealer_crm.core.models import Role, User
 from delivery import services as delivery_services
 from delivery.models import Callback, CustomerCard, DeliverySettings
@@ -211,6 +213,8 @@ ACCESS: dict[str, Access] = {
     "dcc:online_lead_upload_batch": Access(get=POST_ONLY, post=MANAGERS_POST),
     "dcc:online_lead_batch_preview": Access(get=MANAGERS, post=NO_POST),
     "dcc:online_lead_batch_confirm": Access(get=POST_ONLY, post=MANAGERS_POST),
+    # Assigning an online lead by hand: the role is checked before the inquiry is looked up (403 for consultants)
+    "dcc:online_lead_assign": Access(get=MANAGER_ONLY_ACTION, post=MANAGER_ONLY_ACTION),
     # The intake API: a lead source's bearer token is its login; a session is not (401 whoever is logged in).
     # ninja's root: only there to resolve the API's base path; a 404 for everyone
     "dcc_api:api-root": Access(
@@ -265,6 +269,7 @@ ARGUMENTS: dict[str, dict[str, str]] = {
     "reports:import_preview": {"pk": "batch"},
     "reports:import_confirm": {"pk": "batch"},
     "reports:import_rejected": {"pk": "batch"},
+    "dcc:online_lead_assign": {"pk": "inquiry"},
 }
 YESTERDAY = TODAY - timedelta(days=1)
 FIXED = {"day": TODAY, "key": "visits_by_day"}
@@ -348,6 +353,13 @@ def records_of(owner: User, colleague: User, make_lead, car_model, tmp_path) -> 
         showroom=owner.showroom, uploaded_by=owner, source=xlsx(tmp_path / f"in{n}.xlsx"), original_name="in.xlsx"
     )
     register_import.import_path(batch).with_suffix(".rejected.xlsx").write_bytes(b"rejected")
+    # The same customer asks again online: the inquiry joins the owner's open lead (assignable by hand).
+    lead_source = LeadSource.objects.get_or_create(
+        showroom=owner.showroom, code="autohome", defaults={"name": "汽车之家", "platform": Platform.AUTOHOME}
+    )[0]
+    inquiry, _created = online_lead_receive(
+        source=lead_source, via=Via.API, platform_lead_id=f"AH-{n}", customer_name=lead.customer_name, phone=lead.phone
+    )
     # Yesterday's register is signed off (see `world`): a walk-in logged now is a late entry for the manager.
     arrived_at, left_at = visit_times(owner.showroom, YESTERDAY, "19:40", 20)
     late_entry = register_services.late_entry_file(
@@ -377,6 +389,7 @@ def records_of(owner: User, colleague: User, make_lead, car_model, tmp_path) -> 
         "export": export,
         "batch": batch,
         "late_entry": late_entry,
+        "inquiry": inquiry,
     }
 
 
