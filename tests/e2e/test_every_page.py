@@ -33,7 +33,22 @@ WIDTHS = {
 LANGUAGES = ("zh-hans", "en")
 # Words that stay as they are in a Chinese page: the product's name, the English button, file formats, codes;
 # and the car catalogue's own names (本田 CR-V), read from the database.
-ALLOWED_WORDS = {"CRM", "English", "Excel", "CSV", "xlsx", "VIN", "SUV", "PDF", "ID", "Chart", "DCC", "ADF", "XML"}
+ALLOWED_WORDS = {
+    "CRM",
+    "English",
+    "Excel",
+    "CSV",
+    "xlsx",
+    "csv",
+    "VIN",
+    "SUV",
+    "PDF",
+    "ID",
+    "Chart",
+    "DCC",
+    "ADF",
+    "XML",
+}
 ENGLISH_WORD = re.compile(r"\b[A-Za-z]{2,}\b")
 # Links of the menu that are not pages of this product: the Django admin has its own look and wording.
 NOT_WALKED = re.compile(r"^(#|/admin/|/accounts/logout/)")
