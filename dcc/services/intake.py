@@ -73,32 +73,17 @@ def online_lead_receive(
     raise AssertionError("unreachable")
 
 
-def online_lead_check(
-    *,
-    source: LeadSource,
-    via: str,
-    platform_lead_id: str,
-    customer_name: str,
-    phone: str,
-    city: str = "",
-    car_model_text: str = "",
-    message: str = "",
-    platform_received_at: datetime | None = None,
-    entered_by: User | None = None,
-) -> OnlineLead | None:
-    """What online_lead_receive would make of these fields, without writing (a batch file's preview): the earlier
-    inquiry when the source delivered this platform lead id before, None when it would be received. Raises the
-    ValidationError, keyed by field, that receive would raise."""
-    draft = _checked(
-        source=source,
-        via=via,
-        entered_by=entered_by,
-        **_given(platform_lead_id, customer_name, phone, city, car_model_text, message, platform_received_at),
-    )
+def online_lead_check(*, source: LeadSource, via: str, entered_by: User | None = None, **given) -> OnlineLead | None:
+    """What online_lead_receive would make of its arguments (the same), without writing (a batch file's preview):
+    the earlier inquiry when the source delivered this platform lead id before, None when it would be received.
+    Raises the ValidationError, keyed by field, that receive would raise."""
+    draft = _checked(source=source, via=via, entered_by=entered_by, **_given(**given))
     return _earlier(source, draft.platform_lead_id)
 
 
-def _given(platform_lead_id, customer_name, phone, city, car_model_text, message, platform_received_at) -> dict:
+def _given(
+    platform_lead_id, customer_name, phone, city="", car_model_text="", message="", platform_received_at=None
+) -> dict:
     """The caller's fields as the checks take them: text stripped (not the message: its lines are the customer's)."""
     return {
         "platform_lead_id": (platform_lead_id or "").strip(),

@@ -16,6 +16,7 @@ from leads.models import ContactKind, Lead, LeadEvent, LeadStatus, LostReason
 from leads.services.tracker import contact_record, lead_decide_lost, lead_request_lost
 from tests.conftest import CURRENT_TIME, TODAY
 from tests.factories import UserFactory
+from tests.i18n import zh
 
 INTAKE = reverse("dcc:online_lead_create")
 
@@ -72,7 +73,7 @@ def test_every_refusal_is_listed_at_once_and_nothing_changes(inquiry, manager, o
     errors = refused.value.message_dict
     assert set(errors) == {"to", "__all__"}
     assert len(errors["to"]) == 3  # another showroom, inactive, not a consultant
-    assert "no longer open" in errors["__all__"][0]
+    assert errors["__all__"] == [zh("This lead is no longer open; it cannot be assigned.")]
     assert snapshot(inquiry) == before
 
 
