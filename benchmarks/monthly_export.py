@@ -251,7 +251,8 @@ def floor_rows(showroom, month: date) -> list[tuple]:
         genders = {value: str(label) for value, label in Gender.choices}
     rows = []
     for (visit_date, number, kind, name, gender, phone, district, address, brand, model, source_zh, _source_en,
-         arrived_at, left_at, party, grade, summary, last_name, first_name, username, remarks, _consultant_id) in (
+         arrived_at, left_at, party, grade, summary, last_name, first_name, username, remarks, _consultant_id,
+         _late) in (
         register_export_rows(month_register(showroom=showroom, start=month, end=last)).iterator(chunk_size=2000)
     ):  # fmt: skip
         rows.append(
