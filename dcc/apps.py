@@ -13,9 +13,13 @@ class DccConfig(AppConfig):
         # followups knows nothing of the DCC desk: its online leads join the Today list, the navigation's count
         # and the digest through followups' registry.
         from followups.today import register_section
+        from leads.panels import register_panel
 
+        from .register_panel import NEXT_UP
         from .today import NEW_ONLINE_LEADS, OVERDUE_ONLINE_LEADS, TODAYS_APPOINTMENTS
 
         register_section(NEW_ONLINE_LEADS)
         register_section(OVERDUE_ONLINE_LEADS)
         register_section(TODAYS_APPOINTMENTS)
+        # leads' register shows who is next up for a walk-in, through leads' registry of the register's panels.
+        register_panel(NEXT_UP)
