@@ -74,10 +74,10 @@ class ShiftForm(forms.Form):
     consultant = forms.IntegerField(widget=forms.HiddenInput)
     day = forms.DateField(widget=forms.HiddenInput)
     starts_at = forms.TimeField(
-        label=_("From"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        label=_("Shift starts"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
     ends_at = forms.TimeField(
-        label=_("Until"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        label=_("Shift ends"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
     weight = forms.IntegerField(
         label=_("Weight"), required=False, initial=1, widget=forms.NumberInput(attrs={"min": 1, "max": 9})

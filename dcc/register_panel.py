@@ -22,7 +22,9 @@ def next_up_context(request) -> dict | None:
     return {
         "duty": duty[:NEXT_UP_SHOWN],
         "more": max(len(duty) - NEXT_UP_SHOWN, 0),
-        "skip_form": SkipTurnForm(showroom=user.showroom, initial={"consultant": duty[0].consultant.pk} if duty else {}),
+        "skip_form": SkipTurnForm(
+            showroom=user.showroom, initial={"consultant": duty[0].consultant.pk} if duty else {}
+        ),
         "sets_roster": user.has_perm(ROSTER_PERMISSION),
     }
 

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from dealer_crm.core.access import require_perm, require_role
@@ -135,7 +136,9 @@ def roster(request):
             for shift in week.shifts
         ]
         blanks = [
-            {"consultant": consultant.pk, "day": day, "weight": 1} for consultant in week.consultants for day in week.days
+            {"consultant": consultant.pk, "day": day, "weight": 1}
+            for consultant in week.consultants
+            for day in week.days
         ]
         formset = ShiftFormSet(existing=existing, blanks=blanks)
     today = showroom_today(showroom)
@@ -167,7 +170,11 @@ def roster_copy_previous(request):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("Last week's %(count)s shifts copied.") % {"count": len(shifts)})
+        messages.success(
+            request,
+            ngettext("Last week copied: %(count)s shift.", "Last week copied: %(count)s shifts.", len(shifts))
+            % {"count": len(shifts)},
+        )
     return redirect(_roster_url(week_start))
 
 

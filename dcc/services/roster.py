@@ -231,12 +231,12 @@ def roster_week_check(*, showroom: Showroom, week_start: date, shifts: list[Shif
         if entry.day not in days:
             errors[f"{index}.day"].append(_("This day is not in the week being saved."))
         if entry.starts_at is None:
-            errors[f"{index}.starts_at"].append(_("Say from when."))
+            errors[f"{index}.starts_at"].append(_("Say when the shift starts."))
         if entry.ends_at is None:
-            errors[f"{index}.ends_at"].append(_("Say until when."))
+            errors[f"{index}.ends_at"].append(_("Say when the shift ends."))
         if entry.starts_at is not None and entry.ends_at is not None:
             if entry.ends_at <= entry.starts_at:
-                errors[f"{index}.ends_at"].append(_("Until must be after from."))
+                errors[f"{index}.ends_at"].append(_("The shift must end after it starts."))
             else:
                 timed[(entry.consultant.pk, entry.day)].append((index, entry))
         if entry.weight is None or entry.weight < 1:
@@ -248,12 +248,8 @@ def roster_week_check(*, showroom: Showroom, week_start: date, shifts: list[Shif
         for index, entry in same_day[1:]:
             if entry.starts_at < longest.ends_at:
                 errors[f"{index}.starts_at"].append(
-                    _("Overlaps %(name)s's shift %(from)s–%(until)s.")
-                    % {
-                        "name": entry.consultant,
-                        "from": f"{longest.starts_at:%H:%M}",
-                        "until": f"{longest.ends_at:%H:%M}",
-                    }
+                    _("Overlaps the shift %(from)s–%(until)s.")
+                    % {"from": f"{longest.starts_at:%H:%M}", "until": f"{longest.ends_at:%H:%M}"}
                 )
             if entry.ends_at > longest.ends_at:
                 longest = entry
