@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from dealer_crm.core.models import User
 
 from .models import LeadSource
+from .services.roster import MAX_WEIGHT
 
 
 class _SourceChoice(forms.ModelChoiceField):
@@ -80,7 +81,7 @@ class ShiftForm(forms.Form):
         label=_("Shift ends"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
     weight = forms.IntegerField(
-        label=_("Weight"), required=False, initial=1, widget=forms.NumberInput(attrs={"min": 1, "max": 9})
+        label=_("Weight"), required=False, initial=1, widget=forms.NumberInput(attrs={"min": 1, "max": MAX_WEIGHT})
     )
 
 

@@ -171,6 +171,10 @@ def week_days(week_start: date) -> list[date]:
     return [week_start + timedelta(days=offset) for offset in range(7)]
 
 
+# A senior consultant at 2 or 3, a trainee at 1; more than a few times a colleague's share is a typing slip.
+MAX_WEIGHT = 9
+
+
 @dataclass(frozen=True)
 class ShiftEntry:
     """One shift as the manager typed it. A time or weight left empty is None: the check names it."""
@@ -239,8 +243,8 @@ def roster_week_check(*, showroom: Showroom, week_start: date, shifts: list[Shif
                 errors[f"{index}.ends_at"].append(_("The shift must end after it starts."))
             else:
                 timed[(entry.consultant.pk, entry.day)].append((index, entry))
-        if entry.weight is None or entry.weight < 1:
-            errors[f"{index}.weight"].append(_("The weight is at least 1."))
+        if entry.weight is None or not 1 <= entry.weight <= MAX_WEIGHT:
+            errors[f"{index}.weight"].append(_("The weight is from 1 to %(max)s.") % {"max": MAX_WEIGHT})
     for same_day in timed.values():
         # In order of start: a shift overlaps the earlier one that runs longest, if it starts before that ends.
         same_day.sort(key=lambda item: (item[1].starts_at, item[0]))

@@ -53,6 +53,7 @@ def test_every_problem_of_the_week_is_named_at_once_and_nothing_is_written(
         entry(consultant, day=MONDAY + timedelta(days=3), start="08:00", end="21:00"),  # 7: fine
         entry(consultant, day=MONDAY + timedelta(days=3), start="10:00", end="11:00"),  # 8: inside 7
         entry(consultant, day=MONDAY + timedelta(days=3), start="12:00", end="13:00"),  # 9: inside 7 too
+        entry(other_consultant, day=MONDAY + timedelta(days=4), weight=40000),  # 10: a slip of the finger
     ]
 
     with pytest.raises(ValidationError) as refused:
@@ -68,6 +69,7 @@ def test_every_problem_of_the_week_is_named_at_once_and_nothing_is_written(
         "6.ends_at",
         "8.starts_at",
         "9.starts_at",
+        "10.weight",
     }
     assert shifts_of(showroom) == [("zhang", MONDAY, "09:00", "12:00", 1)]
 
