@@ -22,8 +22,11 @@ def next_up_context(request) -> dict | None:
     return {
         "duty": duty[:NEXT_UP_SHOWN],
         "more": max(len(duty) - NEXT_UP_SHOWN, 0),
+        # Its own ids: the register's filter form has a "consultant" field too.
         "skip_form": SkipTurnForm(
-            showroom=user.showroom, initial={"consultant": duty[0].consultant.pk} if duty else {}
+            showroom=user.showroom,
+            initial={"consultant": duty[0].consultant.pk} if duty else {},
+            auto_id="next-up-%s",
         ),
         "sets_roster": user.has_perm(ROSTER_PERMISSION),
     }
