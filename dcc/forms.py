@@ -6,6 +6,7 @@ from dealer_crm.core.models import User
 
 from .models import LeadSource
 from .services.assignment import assignable_consultants
+from .services.roster import MAX_WEIGHT
 
 
 class _SourceChoice(forms.ModelChoiceField):
@@ -98,3 +99,71 @@ class OnlineLeadAssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["to"].queryset = assignable_consultants(showroom.pk)
         self.fields["reason"].widget.attrs["placeholder"] = _("Reason (optional)")
+
+
+class ShiftForm(forms.Form):
+    """One shift in a cell of the roster's grid: the cell is its consultant and its day (hidden). The times and
+    the weight may be left empty here: the roster's check names what is missing together with every other
+    problem of the week (dcc.services.roster.roster_week_check), instead of one round at a time."""
+
+    consultant = forms.IntegerField(widget=forms.HiddenInput)
+    day = forms.DateField(widget=forms.HiddenInput)
+    starts_at = forms.TimeField(
+        label=_("Shift starts"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    ends_at = forms.TimeField(
+        label=_("Shift ends"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    weight = forms.IntegerField(
+        label=_("Weight"), required=False, initial=1, widget=forms.NumberInput(attrs={"min": 1, "max": MAX_WEIGHT})
+    )
+
+
+class BaseShiftFormSet(forms.BaseFormSet):
+    """The week's grid: the existing shifts first, then one blank form per cell to add a shift in.
+
+    Bound, the forms are the ones posted (the management form says how many existed): a blank form counts only
+    when a time was typed in it, so the posted grid is read without comparing it to a roster that may have
+    changed since the page was shown."""
+
+    def __init__(self, data=None, *, existing=(), blanks=(), **kwargs):
+        self.existing_count = len(existing)
+        super().__init__(data, initial=[*existing, *blanks] if data is None else None, **kwargs)
+        if data is None:
+            self.extra = len(blanks)
+
+    def initial_form_count(self):
+        return super().initial_form_count() if self.is_bound else self.existing_count
+
+    def shift_forms(self) -> list[forms.Form]:
+        """The forms that hold a shift: every existing one not ticked for removal, and the blank ones filled in."""
+        kept = []
+        for index, form in enumerate(self.forms):
+            if self._should_delete_form(form):
+                continue
+            blank = index >= self.initial_form_count()
+            if blank and form.cleaned_data.get("starts_at") is None and form.cleaned_data.get("ends_at") is None:
+                continue
+            kept.append(form)
+        return kept
+
+
+ShiftFormSet = forms.formset_factory(
+    ShiftForm, formset=BaseShiftFormSet, extra=0, can_delete=True, can_delete_extra=False, max_num=1000
+)
+
+
+class SkipTurnForm(forms.Form):
+    """The next-up consultant passes on the walk-in: who (the one the register showed) and why."""
+
+    consultant = forms.ModelChoiceField(queryset=User.objects.none(), widget=forms.HiddenInput)
+    skip_reason = forms.CharField(
+        label=_("Why skipped"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "placeholder": _("Why skipped")}),
+        error_messages={"required": _("Say why the turn is skipped.")},
+    )
+
+    def __init__(self, *args, showroom, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["consultant"].queryset = User.objects.filter(showroom=showroom)

@@ -215,6 +215,12 @@ ACCESS: dict[str, Access] = {
     "dcc:online_lead_batch_confirm": Access(get=POST_ONLY, post=MANAGERS_POST),
     # Assigning an online lead by hand: the role is checked before the inquiry is looked up (403 for consultants)
     "dcc:online_lead_assign": Access(get=MANAGER_ONLY_ACTION, post=MANAGER_ONLY_ACTION),
+    # DCC: the duty roster is the manager's (core.oversee_showroom); the register's "next up" buttons are for
+    # whoever logs walk-ins (leads.add_visit); an empty POST re-shows the roster, or goes back with a message.
+    "dcc:roster": Access(get=MANAGERS, post=MANAGERS_POST),
+    "dcc:roster_copy": Access(get=POST_ONLY, post=MANAGERS_POST),
+    "dcc:rotation_take": Access(get=POST_ONLY, post=STAFF_POST),
+    "dcc:rotation_skip": Access(get=POST_ONLY, post=STAFF_POST),
     # The intake API: a lead source's bearer token is its login; a session is not (401 whoever is logged in).
     # ninja's root: only there to resolve the API's base path; a 404 for everyone
     "dcc_api:api-root": Access(

@@ -29,6 +29,7 @@ from ..access import get_visit_for, require_register_manager
 from ..filters.register import VisitFilter
 from ..forms.register import SERVICE_TO_FORM_FIELD, LateEntryDecisionForm, LateReasonForm, VisitForm
 from ..models import LateEntry, RegisterDay
+from ..panels import panels_for
 from ..selectors import register as selectors
 from ..services import register as services
 
@@ -65,6 +66,7 @@ class VisitListView(LoginRequiredMixin, FilterView):
             today=today,
             today_register=days.get(today),
             query_without_page=query_without_page(self.request),
+            register_panels=panels_for(self.request),
         )
         return context
 
