@@ -15,13 +15,12 @@
 """
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
 from statistics import median
 
-from register_list import create_database_if_missing
+from register_list import create_database_if_missing, django_on
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/dealer_crm_deadlines_bench"
@@ -67,12 +66,7 @@ def main() -> int:
     sizes = [int(size.replace("_", "")) for size in args.sizes.split(",")]
     create_database_if_missing(args.database_url)
 
-    os.environ["DATABASE_URL"] = args.database_url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "dealer_crm.settings.test"
-    sys.path.insert(0, str(PROJECT_DIR))
-    import django
-
-    django.setup()
+    django_on(args.database_url)
     from django.contrib.auth.models import Group
     from django.core.management import call_command
     from django.db import connection

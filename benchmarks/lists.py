@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from register_list import create_database_if_missing, explain  # noqa: E402
+from register_list import create_database_if_missing, django_on, explain  # noqa: E402
 
 # benchmarks/reports.py under another name: as "reports" it would hide the reports app.
 _spec = importlib.util.spec_from_file_location("reports_bench", Path(__file__).resolve().parent / "reports.py")
@@ -55,12 +55,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> int:
     args = parse_args()
     create_database_if_missing(args.database_url)
-    os.environ["DATABASE_URL"] = args.database_url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "dealer_crm.settings.test"  # DEBUG off, as register_list.py
-    sys.path.insert(0, str(PROJECT_DIR))
-    import django
-
-    django.setup()
+    django_on(args.database_url)
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)

@@ -19,7 +19,6 @@
 import argparse
 import calendar
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -27,6 +26,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 from statistics import median
+
+from register_list import create_database_if_missing, django_on
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/dealer_crm_excel_bench"
@@ -45,15 +46,6 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def setup_django(database_url: str) -> None:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "dealer_crm.settings.test"  # DEBUG off: no query log in the timings
-    sys.path.insert(0, str(PROJECT_DIR))
-    import django
-
-    django.setup()
-
-
 # --- The parent: load, then measure in subprocesses --------------------------------------------------------------
 
 
@@ -61,11 +53,8 @@ def main() -> int:
     args = parse_args()
     if args.child:
         return child(args)
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from register_list import create_database_if_missing
-
     create_database_if_missing(args.database_url)
-    setup_django(args.database_url)
+    django_on(args.database_url)
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
@@ -189,7 +178,7 @@ def cpu_seconds() -> float:
 
 
 def child(args) -> int:
-    setup_django(args.database_url)
+    django_on(args.database_url)
     import tracemalloc
 
     from dealer_crm.core.models import Showroom, User

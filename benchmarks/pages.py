@@ -18,14 +18,13 @@
 """
 
 import argparse
-import os
 import sys
 from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dealer_group import consultant_name, group_load, manager_name, reports_bench, showroom_code  # noqa: E402
-from register_list import create_database_if_missing  # noqa: E402
+from register_list import create_database_if_missing, django_on  # noqa: E402
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crm_group_bench"
@@ -51,12 +50,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> int:
     args = parse_args()
     create_database_if_missing(args.database_url)
-    os.environ["DATABASE_URL"] = args.database_url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "dealer_crm.settings.test"
-    sys.path.insert(0, str(PROJECT_DIR))
-    import django
-
-    django.setup()
+    django_on(args.database_url)
     import load_run
     from django.core.management import call_command
 

@@ -85,18 +85,22 @@ def create_database_if_missing(database_url: str) -> None:
     server.close()
 
 
-def main() -> int:
-    args = parse_args()
-    create_database_if_missing(args.database_url)
-
-    # The test settings: DEBUG off (no query log, no debug overhead in the timings), fast password hashing.
-    # seed_demo runs under them too. Set before Django reads its settings, and overriding the shell's.
-    os.environ["DATABASE_URL"] = args.database_url
+def django_on(database_url: str) -> None:
+    """Set Django up on `database_url` under the test settings: DEBUG off (no query log, no debug overhead in the
+    timings), fast password hashing. Before Django reads its settings, and overriding the shell's."""
+    os.environ["DATABASE_URL"] = database_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "dealer_crm.settings.test"
     sys.path.insert(0, str(PROJECT_DIR))
     import django
 
     django.setup()
+
+
+def main() -> int:
+    args = parse_args()
+    create_database_if_missing(args.database_url)
+
+    django_on(args.database_url)  # seed_demo runs under the test settings too
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)

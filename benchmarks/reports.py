@@ -20,7 +20,6 @@ Each size is "register entries:leads".
 """
 
 import argparse
-import os
 import sys
 import time
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from pathlib import Path
 from statistics import median
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from register_list import create_database_if_missing, explain, read_of  # noqa: E402
+from register_list import create_database_if_missing, django_on, explain, read_of  # noqa: E402
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/dealer_crm_reports_bench"
@@ -82,12 +81,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> int:
     args = parse_args()
     create_database_if_missing(args.database_url)
-    os.environ["DATABASE_URL"] = args.database_url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "dealer_crm.settings.test"  # DEBUG off, as register_list.py
-    sys.path.insert(0, str(PROJECT_DIR))
-    import django
-
-    django.setup()
+    django_on(args.database_url)
     from django.core.management import call_command
 
     if args.no_jit:
