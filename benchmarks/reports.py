@@ -319,9 +319,11 @@ def load_leads(leads: int, *, showroom=None, manager=None, consultants=None) -> 
                   CASE WHEN d::date < %(today)s - 1 THEN %(manager)s END, now(), now(), 2, '{}'
            FROM core_user u, generate_series(%(today)s - 30, %(today)s - 1, interval '1 day') AS d
            WHERE u.id = ANY(%(consultants)s)""",
-        """INSERT INTO reports_dailyreportevent (report_id, action, by_id, at, text)
-           SELECT id, 'submitted', consultant_id, submitted_at, remarks FROM reports_dailyreport
-           WHERE showroom_id = %(s)s""",
+        # Each report's "submitted" line of history, in the one history table (dealer_crm.core.history).
+        """INSERT INTO core_revision (showroom_id, content_type_id, object_pk, action, by_id, at, changes, reason)
+           SELECT showroom_id, (SELECT id FROM django_content_type WHERE app_label = 'reports'
+                                AND model = 'dailyreport'), id, 'submitted', consultant_id, submitted_at, '{}', remarks
+           FROM reports_dailyreport WHERE showroom_id = %(s)s""",
     ]
     with transaction.atomic(), connection.cursor() as cursor:
         for statement in steps:
