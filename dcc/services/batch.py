@@ -10,8 +10,9 @@ Nothing is guessed (the project's rule for imports); what the file does not say 
   both read (Chinese text can be valid in either) is put to the user, who says which.
 - A time without a zone is the showroom's local time (what a portal's export shows), and the preview says so;
   a date without a time is a problem of its row.
-Every row is checked as online_lead_receive checks it (online_lead_check), writing nothing: it is to be received,
-already received (its platform lead id came from this source before), or it has problems, each named by field.
+Every row is checked as online_lead_receive checks it (online_lead_validate; the file's replays found by
+online_leads_received in one query), writing nothing: it is to be received, already received (its platform lead
+id came from this source before), or it has problems, each named by field.
 A second row with a lead id of an earlier row is a problem: which of the two is right is not for us to say.
 `batch_receive` then re-reads the file and takes each row still good through online_lead_receive.
 
@@ -42,7 +43,7 @@ from openpyxl.utils import get_column_letter
 from dealer_crm.core.models import Showroom, User
 
 from ..models import LeadSource, Via
-from .intake import online_lead_check, online_lead_receive
+from .intake import online_lead_receive, online_lead_validate, online_leads_received
 
 SUFFIXES = (".xlsx", ".csv")
 REQUIRED = ("customer_name", "phone", "platform_lead_id")
@@ -309,9 +310,10 @@ def batch_check(*, path: Path, source: LeadSource, entered_by: User | None, enco
         batch.error, batch.needs_encoding = str(error), error.needs_encoding
         return batch
     first_line_of: dict[str, int] = {}
-    for number, cells in lines[1:]:
-        row = _row(number, cells, batch.columns, showroom)
-        _check(row, source, entered_by)  # a time it could not read aside, every other problem is named too
+    rows = [_row(number, cells, batch.columns, showroom) for number, cells in lines[1:]]
+    received = online_leads_received(source, (row.values["platform_lead_id"].strip() for row in rows))
+    for row in rows:
+        _check(row, source, entered_by, received)  # a time it could not read aside, every other problem is named
         lead_id = row.values["platform_lead_id"].strip()
         if lead_id in first_line_of:
             row.problem(
@@ -319,7 +321,7 @@ def batch_check(*, path: Path, source: LeadSource, entered_by: User | None, enco
                 _("The same as on row %(line)s: one row per lead.") % {"line": first_line_of[lead_id]},
             )
         elif lead_id:
-            first_line_of[lead_id] = number
+            first_line_of[lead_id] = row.line
         if row.problems:
             row.status = PROBLEM
         batch.rows.append(row)
@@ -346,15 +348,15 @@ def _row(number: int, cells: tuple, columns: list[Column], showroom: Showroom) -
     return row
 
 
-def _check(row: Row, source: LeadSource, entered_by: User | None) -> None:
+def _check(row: Row, source: LeadSource, entered_by: User | None, received: set[str]) -> None:
     try:
-        earlier = online_lead_check(source=source, via=Via.BATCH, entered_by=entered_by, **row.values)
+        online_lead_validate(source=source, via=Via.BATCH, entered_by=entered_by, **row.values)
     except ValidationError as error:
         for name, messages in getattr(error, "message_dict", {"": error.messages}).items():
             for message in messages:
                 row.problem(name, message)
     else:
-        if earlier is not None:
+        if row.values["platform_lead_id"].strip() in received:
             row.status = REPLAY
 
 

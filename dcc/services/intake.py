@@ -73,12 +73,19 @@ def online_lead_receive(
     raise AssertionError("unreachable")
 
 
-def online_lead_check(*, source: LeadSource, via: str, entered_by: User | None = None, **given) -> OnlineLead | None:
-    """What online_lead_receive would make of its arguments (the same), without writing (a batch file's preview):
-    the earlier inquiry when the source delivered this platform lead id before, None when it would be received.
-    Raises the ValidationError, keyed by field, that receive would raise."""
-    draft = _checked(source=source, via=via, entered_by=entered_by, **_given(**given))
-    return _earlier(source, draft.platform_lead_id)
+def online_lead_validate(*, source: LeadSource, via: str, entered_by: User | None = None, **given) -> None:
+    """Check online_lead_receive's arguments (the same) as it checks them, writing nothing (a batch file's preview):
+    raises the ValidationError, keyed by field, that receive would raise. No query: whether the lead id was received
+    before is online_leads_received's to say, for a whole file at once."""
+    _checked(source=source, via=via, entered_by=entered_by, **_given(**given))
+
+
+def online_leads_received(source: LeadSource, platform_lead_ids) -> set[str]:
+    """Which of these platform lead ids the source delivered before (the replays), in one query."""
+    ids = {lead_id for lead_id in platform_lead_ids if lead_id}
+    return set(
+        OnlineLead.objects.filter(source=source, platform_lead_id__in=ids).values_list("platform_lead_id", flat=True)
+    )
 
 
 def _given(
@@ -130,9 +137,11 @@ def _checked(*, source: LeadSource, via: str, entered_by: User | None, phone: st
         **fields,
     )
     try:
-        # Field rules only: the idempotency constraint is what finds a replay, inside the transaction.
+        # Field rules only, on what the caller typed: the idempotency constraint is what finds a replay, inside
+        # the transaction; the source, its showroom and the clerk are objects the caller holds (checking that they
+        # exist would cost a query each, per row of a batch file).
         draft.full_clean(
-            exclude=["lead", "response_due_at", "phone", "platform_received_at"],
+            exclude=["lead", "response_due_at", "phone", "platform_received_at", "source", "showroom", "entered_by"],
             validate_unique=False,
             validate_constraints=False,
         )
@@ -141,7 +150,6 @@ def _checked(*, source: LeadSource, via: str, entered_by: User | None, phone: st
             errors.setdefault(field, []).extend(messages)
     if errors:
         raise ValidationError({field: errors[field] for field in sorted(errors, key=_field_order)})
-    draft.car_model = car_model_matching(draft.car_model_text)
     return draft
 
 
@@ -182,6 +190,7 @@ def showroom_manager(showroom_id: int) -> User | None:
 
 def _receive(draft: OnlineLead) -> OnlineLead:
     now = draft.received_at
+    draft.car_model = car_model_matching(draft.car_model_text)
     showroom = draft.source.showroom
     lead = Lead.objects.select_for_update().filter(showroom=showroom, phone=draft.phone, status=LeadStatus.OPEN).first()
     due = first_response_due(showroom=showroom, received_at=now)

@@ -105,6 +105,24 @@ def test_each_row_is_checked_by_the_services_rules_without_writing(frozen_clock,
     assert not OnlineLead.objects.exists()
 
 
+def test_the_preview_costs_the_same_queries_for_any_number_of_rows(
+    tmp_path, lead_source, manager, django_assert_num_queries
+):
+    def previewed(rows: int) -> None:
+        path = xlsx(
+            tmp_path / f"{rows}.xlsx",
+            ("线索ID", "姓名", "电话", "意向车型"),
+            *[(f"AH-{n}", f"客户{n}", f"139{n:08d}", "凯美瑞") for n in range(rows)],
+        )
+        batch = batch_check(path=path, source=lead_source, entered_by=manager)
+        assert batch.counts()["new"] == rows
+
+    with django_assert_num_queries(1):  # the file's replays, looked up at once
+        previewed(2)
+    with django_assert_num_queries(1):
+        previewed(40)
+
+
 def test_a_csv_is_read_as_utf8_with_or_without_its_bom_or_gb18030_and_asked_when_both_read_it(
     tmp_path, lead_source, manager
 ):
