@@ -25,11 +25,14 @@ def new_online_leads_for(user: User, today: date) -> QuerySet:
     return new_online_leads_filter(user, today).order_by("response_due_at", "pk")
 
 
+def _is_manager(user: User) -> Exists:
+    """The manager test inside the SQL, not user.role: the navigation counts every section in one SELECT."""
+    return Exists(User.groups.through.objects.filter(user_id=user.pk, group__name=Role.MANAGER.value))
+
+
 def overdue_online_leads_filter(user: User, today: date) -> QuerySet:
-    # The manager test inside the SQL, not user.role: the navigation counts every section in one SELECT.
-    is_manager = Exists(User.groups.through.objects.filter(user_id=user.pk, group__name=Role.MANAGER.value))
     return OnlineLead.objects.filter(
-        is_manager,
+        _is_manager(user),
         Q(lead__status=LeadStatus.OPEN, lead__response_due_at__isnull=False),
         showroom_id=user.showroom_id,
         escalation_level__gte=1,
@@ -64,9 +67,8 @@ OVERDUE_ONLINE_LEADS = TodaySection(
 
 
 def todays_appointments_filter(user: User, today: date) -> QuerySet:
-    is_manager = Exists(User.groups.through.objects.filter(user_id=user.pk, group__name=Role.MANAGER.value))
     return Appointment.objects.filter(
-        Q(lead__owner=user) | is_manager, showroom_id=user.showroom_id, day=today, state=Appointment.State.BOOKED
+        Q(lead__owner=user) | _is_manager(user), showroom_id=user.showroom_id, day=today, state=Appointment.State.BOOKED
     )
 
 
