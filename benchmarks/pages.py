@@ -144,6 +144,12 @@ def pages_to_measure() -> list[Page]:
             {},
         ),
         Page("grade status, this month", manager, reverse("leads:grade_status"), {}),
+        Page(
+            "grade status, last month",
+            manager,
+            reverse("leads:grade_status"),
+            {"month": (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")},
+        ),
         Page("integrity checks", manager, reverse("reports:integrity"), {}),
     ]
 

@@ -56,6 +56,9 @@ app.conf.beat_schedule = {
     # from the raw rows (the services keep them current; this heals drift). Idempotent: a doubled run recounts the
     # same rows to the same numbers, a missed night is covered by the next one's range.
     "heal-rollups": {"task": "leads.heal_rollups", "schedule": crontab(hour=2, minute=40)},
+    # Nightly at 02:45: each showroom's last closed month of the grade status computed again and kept (a closed
+    # month is read from what was kept; this heals a late event that raced its first reader). Idempotent.
+    "heal-grade-status": {"task": "leads.heal_grade_status", "schedule": crontab(hour=2, minute=45)},
     # Nightly at 02:50, after the rollups: every showroom's integrity checks into the findings the page reads (they
     # aggregate the whole history). Once a night: a showroom checked in the last 20 hours is skipped.
     "check-integrity": {"task": "reports.check_integrity", "schedule": crontab(hour=2, minute=50)},

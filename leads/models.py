@@ -635,3 +635,21 @@ class ContactDayRollup(models.Model):
 
     def __str__(self):
         return f"{self.showroom_id} {self.day} {self.consultant_id}"
+
+
+class GradeStatusMonth(models.Model):
+    """A closed month of the monthly grade status (月份意向客户级别状况表), computed once from the lead history and
+    kept (leads.grade_status): a past month reads one row instead of every lead's history. `rows` maps each
+    consultant's id to the month's figures. An event written into a kept month (a contact recorded late) drops
+    that month's row and every later one, which are computed again when next read."""
+
+    showroom = models.ForeignKey(Showroom, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()  # the first day of the month
+    rows = models.JSONField(default=dict)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["showroom", "month"], name="grade_status_month_key")]
+
+    def __str__(self):
+        return f"{self.showroom_id} {self.month:%Y-%m}"

@@ -1,16 +1,15 @@
-"""Reads of intent leads: scope, the tracker, the timeline, the monthly grade status, the lost-lead analysis."""
+"""Reads of intent leads: scope, the tracker, the timeline, the lost-lead analysis (the monthly grade status is
+leads.grade_status)."""
 
-from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import TruncMonth
 
 from dealer_crm.core.access import scoped_by_role
 from dealer_crm.core.models import Showroom, User
 
-from ..models import GRADE_RANK, OPEN_GRADES, Contact, Lead, LeadEvent, LeadStatus, LostRequest, OwnershipClash
+from ..models import Lead, LeadEvent, LeadStatus, LostRequest, OwnershipClash
 
 
 def leads_visible_to(user: User) -> QuerySet[Lead]:
@@ -57,90 +56,6 @@ def open_clashes(user: User) -> QuerySet[OwnershipClash]:
     return OwnershipClash.objects.filter(lead__showroom_id=user.showroom_id, resolved_at__isnull=True).select_related(
         "lead", "lead__owner", "met_by", "visit"
     )
-
-
-# --- 月份意向客户级别状况表 -----------------------------------------------------------------------------------
-
-
-@dataclass
-class GradeStatusRow:
-    consultant: User
-    at_start: dict[str, int]
-    new: int = 0
-    upgraded: int = 0
-    downgraded: int = 0
-    ordered: int = 0
-    lost: int = 0
-    at_end: dict[str, int] | None = None
-
-
-def _state_at(showroom: Showroom, moment: datetime) -> dict[tuple[int, str], int]:
-    """(owner id, grade) -> number of open leads at `moment`, from each lead's latest event before it."""
-    latest = LeadEvent.objects.filter(lead=OuterRef("pk"), at__lt=moment).order_by("-at", "-id")
-    # No filter on Lead.created_at: a visit logged after midnight makes a lead whose history starts the day
-    # before; a lead without events before `moment` has no grade then and drops out below.
-    rows = (
-        Lead.objects.filter(showroom=showroom)
-        .annotate(grade_then=Subquery(latest.values("grade")[:1]), owner_then=Subquery(latest.values("owner")[:1]))
-        .filter(grade_then__in=OPEN_GRADES)
-        .values("owner_then", "grade_then")
-        .annotate(n=Count("pk"))
-    )
-    return {(row["owner_then"], row["grade_then"]): row["n"] for row in rows}
-
-
-def monthly_grade_status(*, showroom: Showroom, month: date, consultant: User | None = None) -> list[GradeStatusRow]:
-    """Per consultant: open leads in each grade at the start of the month, new, upgraded, downgraded,
-    ordered and lost during it, and in each grade at the end. Computed from the history alone, so a past
-    month reads the same whatever happened after it."""
-    zone = showroom.zone
-    start = datetime(month.year, month.month, 1, tzinfo=zone)
-    end = datetime(month.year + (month.month == 12), month.month % 12 + 1, 1, tzinfo=zone)
-    at_start, at_end = _state_at(showroom, start), _state_at(showroom, end)
-
-    rank = Case(*[When(**{"grade_before": g}, then=Value(r)) for g, r in GRADE_RANK.items()], default=Value(0))
-    rank_after = Case(*[When(**{"grade_after": g}, then=Value(r)) for g, r in GRADE_RANK.items()], default=Value(0))
-    month_events = LeadEvent.objects.filter(lead__showroom=showroom, at__gte=start, at__lt=end)
-    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for row in month_events.values("owner", "kind").annotate(n=Count("pk")):
-        counts[row["owner"]][row["kind"]] += row["n"]
-    # A new lead's first contact has no grade before it: it counts as new (and ordered if it was a deal on the
-    # spot), never as an upgrade.
-    moved = Q(grade_before__in=OPEN_GRADES)
-    contact_moves = (
-        Contact.objects.filter(event__in=month_events)
-        .annotate(before=rank, after=rank_after)
-        .values("event__owner")
-        .annotate(
-            up=Count("pk", filter=moved & Q(after__gt=F("before")) & Q(grade_after__in=OPEN_GRADES)),
-            down=Count("pk", filter=moved & Q(after__lt=F("before"))),
-            # A delivery or callback after the order is O → O: ordered once, not again with each of them.
-            ordered=Count("pk", filter=Q(grade_after="O") & ~Q(grade_before="O")),
-        )
-    )
-    for row in contact_moves:
-        counts[row["event__owner"]]["up"] += row["up"]
-        counts[row["event__owner"]]["down"] += row["down"]
-        counts[row["event__owner"]]["ordered"] += row["ordered"]
-
-    owner_ids = {owner for owner, _ in at_start} | {owner for owner, _ in at_end} | set(counts)
-    consultants = User.objects.filter(pk__in=owner_ids).order_by("last_name", "first_name")
-    if consultant is not None:
-        consultants = consultants.filter(pk=consultant.pk)
-    return [
-        GradeStatusRow(
-            consultant=user,
-            at_start={g: at_start.get((user.pk, g), 0) for g in OPEN_GRADES},
-            # A lost customer who comes back is new again for the month (the lead reopens with its history).
-            new=counts[user.pk][LeadEvent.Kind.CREATED] + counts[user.pk][LeadEvent.Kind.REOPENED],
-            upgraded=counts[user.pk]["up"],
-            downgraded=counts[user.pk]["down"],
-            ordered=counts[user.pk]["ordered"],
-            lost=counts[user.pk][LeadEvent.Kind.LOST_APPROVED],
-            at_end={g: at_end.get((user.pk, g), 0) for g in OPEN_GRADES},
-        )
-        for user in consultants
-    ]
 
 
 # --- 意向客户流失分析表 -----------------------------------------------------------------------------------------

@@ -37,13 +37,13 @@ from ..forms.tracker import (
     ReassignAllForm,
     ReassignForm,
 )
+from ..grade_status import monthly_grade_status
 from ..models import OPEN_GRADES, Channel, Lead, LeadEvent, LeadStatus, LostReason, LostRequest
 from ..selectors.tracker import (
     can_edit_lead,
     lead_timeline,
     leads_visible_to,
     lost_analysis,
-    monthly_grade_status,
     open_clashes,
     pending_lost_requests,
     tracker_rows,

@@ -47,9 +47,10 @@ from dealer_crm.core.excel import (
 )
 from dealer_crm.core.models import Showroom, User
 from dealer_crm.core.phones import phone_for
+from leads.grade_status import monthly_grade_status
 from leads.models import OPEN_GRADES, Channel, ContactKind, Gender, LeadStatus, LostReason, VisitKind
 from leads.selectors.register import visit_phone_for
-from leads.selectors.tracker import lost_analysis, monthly_grade_status
+from leads.selectors.tracker import lost_analysis
 
 from ..analytics import online, selectors
 from ..models import DailyReport
@@ -369,7 +370,7 @@ def contacts_sheet(workbook, spec: MonthlyWorkbook, progress: Progress) -> int:
 
 
 def grade_status_columns() -> list[Col]:
-    """Over leads.selectors.tracker.GradeStatusRow lines: the open leads per grade when the month began, its
+    """Over leads.grade_status.GradeStatusRow lines: the open leads per grade when the month began, its
     moves, the open leads per grade when it ended."""
 
     def in_grade(moment: str, grade: str) -> Callable:

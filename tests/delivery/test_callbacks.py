@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from delivery import services
 from delivery.models import Callback, Complaint, DeliverySettings
+from leads.grade_status import monthly_grade_status
 from leads.models import Contact
-from leads.selectors.tracker import monthly_grade_status
 from tests.conftest import SHANGHAI, TODAY
 
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from leads.grade_status import monthly_grade_status
 from leads.models import Contact, LeadEvent, LeadStatus
-from leads.selectors.tracker import monthly_grade_status
 from leads.services.tracker import contact_record, contact_record_after_order, lead_reopen_after_cancellation
 from tests.conftest import CURRENT_TIME, TODAY
 

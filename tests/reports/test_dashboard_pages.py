@@ -185,9 +185,9 @@ def test_the_dashboard_runs_the_same_queries_however_much_data(
     user = world.manager if role == "manager" else world.zhang
     client = client_for(user)
     # The session, the user, the savepoint of the request's transaction and its release, the showroom, the
-    # permissions (2), the navbar's due count; twelve for the figures, two for the previous period's funnel; the
+    # permissions (2), the navbar's due count; ten for the figures, two for the previous period's funnel; the
     # manager's consultant list is one more.
-    expected = 23 if role == "manager" else 22
+    expected = 21 if role == "manager" else 20
     with django_assert_num_queries(expected):
         client.get(DASHBOARD_URL)
     with django_assert_num_queries(9):  # as the page without the navbar, and only the funnel's two

@@ -304,6 +304,7 @@ def test_the_monthly_export_runs_the_same_queries_whatever_the_rows(
     client_for, world, manager, request, django_assert_max_num_queries, django_assert_num_queries
 ):
     client = client_for(manager)
+    client.post(EXPORT, {"month": "2026-11"})  # October's grade status is computed once and kept
     with django_assert_max_num_queries(500) as small:
         client.post(EXPORT, {"month": "2026-11"})
     request.getfixturevalue("busier")
