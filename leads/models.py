@@ -637,6 +637,30 @@ class ContactDayRollup(models.Model):
         return f"{self.showroom_id} {self.day} {self.consultant_id}"
 
 
+class FunnelDayRollup(models.Model):
+    """The leads one consultant's register entries of one day opened (an entry whose contact has no grade
+    before it: a new lead, or a lost customer's lead reopened), and what became of them by now: came back (two
+    or more showroom visits since the opening), test-driven, ordered, delivered. The funnel adds these up
+    (reports.analytics.selectors.funnel); the tracker's services refresh a lead's opening days as they write."""
+
+    showroom = models.ForeignKey(Showroom, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    consultant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    opened = models.PositiveIntegerField(default=0)
+    came_back = models.PositiveIntegerField(default=0)
+    test_driven = models.PositiveIntegerField(default=0)
+    ordered = models.PositiveIntegerField(default=0)
+    delivered = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["showroom", "day", "consultant"], name="funnel_rollup_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.showroom_id} {self.day} {self.consultant_id}"
+
+
 class GradeStatusMonth(models.Model):
     """A closed month of the monthly grade status (月份意向客户级别状况表), computed once from the lead history and
     kept (leads.grade_status): a past month reads one row instead of every lead's history. `rows` maps each

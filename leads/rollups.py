@@ -1,13 +1,15 @@
-"""The day rollups (VisitDayRollup, ContactDayRollup): the register's and the contacts' counts per showroom,
-showroom-local day and consultant, which the reports add up instead of reading the raw history.
+"""The day rollups (VisitDayRollup, ContactDayRollup, FunnelDayRollup): the register's and the contacts' counts
+per showroom, showroom-local day and consultant, and what became of the leads each day's entries opened, which the
+reports add up instead of reading the raw history.
 
-Every rollup row is recomputed from the raw rows, never incremented: the services that write a visit or a contact
-call `visit_rollup_refresh` / `contact_rollup_refresh` for the key they touched, in their own transaction, so the
-row moves with the write or not at all, and a wrong row is put right by the next write of its key (an increment
-would carry an error forward for ever). A refresh first takes the row's lock (an upsert of an empty row), so two
-transactions writing the same key queue there, and the second one's recount, a new statement under READ
-COMMITTED, sees the first one's committed rows. `rollups_rebuild` recomputes a whole range set-based: one DELETE
-and one INSERT … SELECT … GROUP BY per table and showroom (the command, the nightly job, the bulk loaders).
+Every rollup row is recomputed from the raw rows, never incremented: the services that write a visit, a contact or
+a lead's status call `visit_rollup_refresh` / `contact_rollup_refresh` / `lead_funnel_refresh` for the keys they
+touched, in their own transaction, so the row moves with the write or not at all, and a wrong row is put right by
+the next write of its key (an increment would carry an error forward for ever). A refresh first takes the row's
+lock (an upsert of an empty row), so two transactions writing the same key queue there, and the second one's
+recount, a new statement under READ COMMITTED, sees the first one's committed rows. `rollups_rebuild` recomputes a
+whole range set-based: one DELETE and one INSERT … SELECT … GROUP BY per table and showroom (the command, the
+nightly job, the bulk loaders).
 """
 
 from __future__ import annotations
@@ -15,13 +17,23 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
-from django.db.models.functions import TruncTime
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce, TruncTime
 
 from dealer_crm.core.clock import showroom_today
 from dealer_crm.core.models import Showroom
 
-from .models import Contact, ContactDayRollup, ContactKind, Visit, VisitDayRollup, VisitKind
+from .models import (
+    Contact,
+    ContactDayRollup,
+    ContactKind,
+    FunnelDayRollup,
+    Lead,
+    LeadStatus,
+    Visit,
+    VisitDayRollup,
+    VisitKind,
+)
 
 # (first hour, last hour + 1) of each slot of the automaker's traffic form, by the local arrival time; arrivals
 # before the first slot or from the last slot's end fall in the "other" slot (analytics.selectors.traffic_by_slot).
@@ -77,7 +89,46 @@ def _contact_counts(showroom: Showroom, start: date, end: date, consultant_id: i
     )
 
 
-TABLES = [(VisitDayRollup, _visit_counts), (ContactDayRollup, _contact_counts)]
+def openings(visits: QuerySet[Visit]) -> QuerySet[Visit]:
+    """The entries among `visits` that opened a lead (their contact has no grade before it), each with what became
+    of that lead since the opening day: its showroom visits (`showroom_visits`), whether it had a test drive
+    (`has_test_drive`) and a delivery (`has_delivery`). Contacts before the opening are a reopened lead's earlier
+    life and do not count. One correlated lookup per opening, through the contacts' lead index."""
+
+    def since_opening(kind: str) -> QuerySet[Contact]:
+        return Contact.objects.filter(
+            lead=OuterRef("contact__lead"),
+            showroom=OuterRef("showroom"),
+            contact_date__gte=OuterRef("visit_date"),
+            kind=kind,
+        )
+
+    showroom_visits = since_opening(ContactKind.SHOWROOM_VISIT).order_by().values("lead").annotate(n=Count("pk"))
+    return visits.filter(contact__grade_before="").annotate(
+        showroom_visits=Coalesce(Subquery(showroom_visits.values("n")), 0),
+        has_test_drive=Exists(since_opening(ContactKind.TEST_DRIVE)),
+        has_delivery=Exists(since_opening(ContactKind.DELIVERY)),
+    )
+
+
+# The funnel's measures over openings() (FunnelDayRollup's columns).
+FUNNEL_MEASURES = {
+    "opened": Count("pk"),
+    "came_back": Count("pk", filter=Q(showroom_visits__gte=2)),
+    "test_driven": Count("pk", filter=Q(has_test_drive=True)),
+    "ordered": Count("pk", filter=Q(contact__lead__status=LeadStatus.ORDERED)),
+    "delivered": Count("pk", filter=Q(has_delivery=True)),
+}
+
+
+def _funnel_counts(showroom: Showroom, start: date, end: date, consultant_id: int | None) -> QuerySet:
+    visits = Visit.objects.live().filter(showroom=showroom, visit_date__range=(start, end))
+    if consultant_id is not None:
+        visits = visits.filter(consultant_id=consultant_id)
+    return openings(visits).values("showroom", "visit_date", "consultant").annotate(**FUNNEL_MEASURES).order_by()
+
+
+TABLES = [(VisitDayRollup, _visit_counts), (ContactDayRollup, _contact_counts), (FunnelDayRollup, _funnel_counts)]
 
 
 def _recount(model, counts: QuerySet) -> None:
@@ -118,6 +169,24 @@ def visit_rollup_refresh(*, showroom: Showroom, day: date, consultant_id: int) -
 def contact_rollup_refresh(*, showroom: Showroom, day: date, consultant_id: int) -> None:
     """Recount one consultant's contacts of one day (call it in the transaction that recorded them)."""
     _refresh(ContactDayRollup, _contact_counts, showroom=showroom, day=day, consultant_id=consultant_id)
+
+
+def funnel_rollup_refresh(*, showroom: Showroom, day: date, consultant_id: int) -> None:
+    """Recount the leads one consultant's entries of one day opened (an entry edited or deleted)."""
+    _refresh(FunnelDayRollup, _funnel_counts, showroom=showroom, day=day, consultant_id=consultant_id)
+
+
+def lead_funnel_refresh(lead: Lead) -> None:
+    """Recount the funnel rows of the days the lead was opened on: its contacts or its status just changed, and
+    so what became of the leads those days opened (call it in the transaction that wrote them)."""
+    days = (
+        Visit.objects.live()
+        .filter(showroom=lead.showroom, contact__lead=lead, contact__grade_before="")
+        .values_list("visit_date", "consultant")
+        .distinct()
+    )
+    for day, consultant_id in sorted(days):  # in key order: two writers lock shared rows in the same order
+        funnel_rollup_refresh(showroom=lead.showroom, day=day, consultant_id=consultant_id)
 
 
 def rollups_rebuild(*, start: date, end: date, showroom: Showroom | None = None) -> None:

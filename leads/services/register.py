@@ -18,7 +18,7 @@ from dealer_crm.core.signoff import record_reopen, record_sign_off
 from dealer_crm.core.versioning import save_with_version
 
 from ..models import LateEntry, RegisterDay, Visit
-from ..rollups import visit_rollup_refresh
+from ..rollups import funnel_rollup_refresh, visit_rollup_refresh
 from ..selectors.register import register_day_snapshot
 from ..services.appointments import appointment_arrive
 from ..services.tracker import lead_attach_visit
@@ -177,6 +177,7 @@ def visit_update(*, visit: Visit, editor: User, expected_version: int, **fields)
     # An entry moved to another consultant leaves one row and joins another (the day itself never changes).
     for consultant_id in sorted({consultant_before, visit.consultant_id}):
         visit_rollup_refresh(showroom=visit.showroom, day=visit.visit_date, consultant_id=consultant_id)
+        funnel_rollup_refresh(showroom=visit.showroom, day=visit.visit_date, consultant_id=consultant_id)
     return visit
 
 
@@ -196,6 +197,7 @@ def visit_delete(*, visit: Visit, by: User, reason: str) -> None:
     )
     history_record(visit, action=Revision.Action.DELETED, by=by, at=now, reason=reason)
     visit_rollup_refresh(showroom=visit.showroom, day=visit.visit_date, consultant_id=visit.consultant_id)
+    funnel_rollup_refresh(showroom=visit.showroom, day=visit.visit_date, consultant_id=visit.consultant_id)
 
 
 def _require_register_manager(by: User, showroom: Showroom) -> None:

@@ -33,7 +33,7 @@ from ..models import (
     Visit,
     VisitKind,
 )
-from ..rollups import contact_rollup_refresh
+from ..rollups import contact_rollup_refresh, lead_funnel_refresh
 
 # A register entry without a grade still makes a lead: the lowest open grade until a contact says more.
 DEFAULT_GRADE = "C"
@@ -422,6 +422,7 @@ def contact_record(
     )
     _event(lead, kind=LeadEvent.Kind.CONTACT, by=by, at=occurred_at, contact=contact, visit=visit)
     contact_rollup_refresh(showroom=showroom, day=contact_day, consultant_id=by.pk)
+    lead_funnel_refresh(lead)
     return contact
 
 
@@ -472,6 +473,7 @@ def contact_record_after_order(*, lead: Lead, by: User, kind: str, occurred_at: 
     )
     _event(lead, kind=LeadEvent.Kind.CONTACT, by=by, at=occurred_at, contact=contact)
     contact_rollup_refresh(showroom=lead.showroom, day=contact.contact_date, consultant_id=by.pk)
+    lead_funnel_refresh(lead)
     return contact
 
 
@@ -508,6 +510,7 @@ def lead_reopen_after_cancellation(*, lead: Lead, by: User, note: str = "") -> L
         raise ValidationError(_("This customer already has another open lead; follow them up there.")) from None
     lead.refresh_from_db()
     _event(lead, kind=LeadEvent.Kind.ORDER_CANCELLED, by=by, note=note)
+    lead_funnel_refresh(lead)  # no longer an order in the funnel of the day it was opened
     return lead
 
 

@@ -7,8 +7,9 @@ Rules every function here keeps:
   time zone): the database counts, Python only lays the counts out (and fills the calendar's empty days).
 - The live register's and the contacts' plain counts are added up from the day rollups (leads.rollups: per
   showroom, day and consultant, kept current by the services that write the rows), so a year costs 365 rows a
-  consultant, not the year's entries; what follows entries to their leads (orders, the funnel's cohort) and the
-  register as signed (the monthly workbook's month) are counted from the rows themselves.
+  consultant, not the year's entries; so is the funnel's cohort (the leads the entries opened and what became of
+  them, FunnelDayRollup). What follows entries to their leads by source, district and duration (entry_outcomes)
+  and the register as signed (the monthly workbook's month) are counted from the rows themselves.
 - A fixed number of queries per figure, whatever the data: one for most, two for the funnel and for
   the follow-ups missed on a day; the two figures of open leads share one.
 - Scoped: a Scope names the showroom, the period and, for a consultant's own figures, the consultant.
@@ -57,6 +58,7 @@ from leads.models import (
     Contact,
     ContactDayRollup,
     ContactKind,
+    FunnelDayRollup,
     Lead,
     LeadEvent,
     LeadStatus,
@@ -65,7 +67,7 @@ from leads.models import (
     VisitDayRollup,
     VisitKind,
 )
-from leads.rollups import OTHER_SLOT, TIME_SLOTS, arrival_slot
+from leads.rollups import FUNNEL_MEASURES, OTHER_SLOT, TIME_SLOTS, arrival_slot, openings
 from leads.selectors.register import register_as_signed
 
 from ..models import (
@@ -207,6 +209,14 @@ def _visits(scope: Scope) -> QuerySet[Visit]:
 def _visit_rollups(scope: Scope) -> QuerySet[VisitDayRollup]:
     """The scope's day rollups of the live register (see leads.rollups)."""
     rollups = VisitDayRollup.objects.filter(showroom=scope.showroom, day__range=(scope.start, scope.end))
+    if scope.consultant is not None:
+        rollups = rollups.filter(consultant=scope.consultant)
+    return rollups
+
+
+def _funnel_rollups(scope: Scope) -> QuerySet[FunnelDayRollup]:
+    """The scope's day rollups of the leads its entries opened (see leads.rollups.openings)."""
+    rollups = FunnelDayRollup.objects.filter(showroom=scope.showroom, day__range=(scope.start, scope.end))
     if scope.consultant is not None:
         rollups = rollups.filter(consultant=scope.consultant)
     return rollups
@@ -550,13 +560,18 @@ def funnel(scope: Scope) -> Figure:
     Stages:
     - visitors: register entries (batches), walk-ins and calls;
     - left a phone: those entries with a phone number;
-    - leads: the leads those entries opened (created, or a lost customer's lead reopened);
+    - leads: the leads those entries opened (created, or a lost customer's lead reopened: reopened twice in the
+      period, it counts twice, as in the sources and the monthly grade status);
     - came back: those leads with at least two showroom-visit contacts;
     - test drives: those leads with a test-drive contact;
     - orders: those leads now ordered;
     - deliveries: those leads with a delivery contact.
-    (A lead's contacts count from the start of the period on: everything of a new lead, and of a lost
-    customer's reopened lead what happened since it came back, not its earlier life.)
+    (A lead's contacts count from the day it was opened on: everything of a new lead, and of a lost customer's
+    reopened lead what happened since it came back, not its earlier life; see leads.rollups.openings.)
+
+    The live register's funnel is added up from the day rollups (the visitors from VisitDayRollup, the leads from
+    FunnelDayRollup, which the tracker's services refresh as a lead's contacts and status change): a year costs
+    365 rows a consultant, not the year's leads and their contacts. The register as signed counts the rows.
 
     Rates (column "rate"), as automakers read them:
     - 留档率 / 建卡率 (card-building rate) = visitors who left a phone / visitors;
@@ -567,50 +582,19 @@ def funnel(scope: Scope) -> Figure:
     """
     if scope.as_signed:
         visits = _visits(scope).aggregate(visitors=Count("pk"), with_phone=Count("pk", filter=Q(no_phone=False)))
+        leads = openings(_visits(scope)).aggregate(**FUNNEL_MEASURES)
     else:
         visits = _visit_rollups(scope).aggregate(visitors=total("walk_ins", "calls"), no_phone=total("no_phone"))
         visits["with_phone"] = visits["visitors"] - visits.pop("no_phone")
-    opened = _with_contact(_visits(scope), scope).filter(entry_contact__grade_before="").values("entry_contact__lead")
-
-    def of_kind(kind: str) -> Count:
-        return Count("cohort_contacts", filter=Q(cohort_contacts__kind=kind))
-
-    # One pass over the cohort's contacts (counted per lead, then the leads counted), not a lookup per lead; the
-    # join names the contacts' showroom and first day, so it reads them through their (showroom, day) index.
-    kinds = [ContactKind.SHOWROOM_VISIT, ContactKind.TEST_DRIVE, ContactKind.DELIVERY]
-    leads = (
-        Lead.objects.filter(pk__in=opened)
-        .annotate(
-            cohort_contacts=FilteredRelation(
-                "contacts",
-                condition=Q(
-                    contacts__showroom=scope.showroom,
-                    contacts__contact_date__gte=scope.start,
-                    contacts__kind__in=kinds,
-                ),
-            )
-        )
-        .annotate(
-            showroom_visits=of_kind(ContactKind.SHOWROOM_VISIT),
-            test_drives=of_kind(ContactKind.TEST_DRIVE),
-            deliveries=of_kind(ContactKind.DELIVERY),
-        )
-        .aggregate(
-            leads=Count("pk"),
-            came_back=Count("pk", filter=Q(showroom_visits__gte=2)),
-            test_driven=Count("pk", filter=Q(test_drives__gt=0)),
-            ordered=Count("pk", filter=Q(status=LeadStatus.ORDERED)),
-            delivered=Count("pk", filter=Q(deliveries__gt=0)),
-        )
-    )
+        leads = _funnel_rollups(scope).aggregate(**{name: total(name) for name in FUNNEL_MEASURES})
     n = {**visits, **leads}
     rows = [
         (str(_("Visitors")), [n["visitors"], None]),
         (str(_("Left a phone (card-building rate)")), [n["with_phone"], percent(n["with_phone"], n["visitors"])]),
-        (str(_("Leads")), [n["leads"], None]),
-        (str(_("Came back (return-visit rate)")), [n["came_back"], percent(n["came_back"], n["leads"])]),
-        (str(_("Test drives (test-drive rate)")), [n["test_driven"], percent(n["test_driven"], n["leads"])]),
-        (str(_("Orders (closing rate)")), [n["ordered"], percent(n["ordered"], n["leads"])]),
+        (str(_("Leads")), [n["opened"], None]),
+        (str(_("Came back (return-visit rate)")), [n["came_back"], percent(n["came_back"], n["opened"])]),
+        (str(_("Test drives (test-drive rate)")), [n["test_driven"], percent(n["test_driven"], n["opened"])]),
+        (str(_("Orders (closing rate)")), [n["ordered"], percent(n["ordered"], n["opened"])]),
         (str(_("Deliveries (delivery rate)")), [n["delivered"], percent(n["delivered"], n["ordered"])]),
     ]
     return Figure(

@@ -10,17 +10,23 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
-from leads.models import ContactDayRollup, ContactKind, Lead, Visit, VisitDayRollup
+from leads.models import Contact, ContactDayRollup, ContactKind, FunnelDayRollup, Lead, Visit, VisitDayRollup
 from leads.rollups import TIME_SLOTS, rollups_heal
 from leads.services import register as services
-from leads.services.tracker import contact_record
+from leads.services.tracker import contact_record, contact_record_after_order, lead_reopen_after_cancellation
 from reports.analytics import selectors
 from reports.excel.export_selectors import consultant_performance
 from tests.conftest import TODAY
-from tests.factories import ShowroomFactory, UserFactory, visit_times
+from tests.factories import CarModelFactory, ShowroomFactory, UserFactory, visit_times
 
 FIRST, LAST = date(2026, 11, 1), date(2026, 11, 20)
-KINDS = [ContactKind.PHONE_CALL, ContactKind.INVITATION, ContactKind.QUOTATION, ContactKind.SHOWROOM_VISIT]
+KINDS = [
+    ContactKind.PHONE_CALL,
+    ContactKind.INVITATION,
+    ContactKind.QUOTATION,
+    ContactKind.SHOWROOM_VISIT,
+    ContactKind.TEST_DRIVE,
+]
 
 
 def _day(rng: random.Random, after: date = FIRST) -> date:
@@ -68,6 +74,7 @@ def history(db, make_visit, frozen_clock):
                 grade=rng.choice(["", "A", "B", "H", "O"]) if phone else "",
             )
         )
+    car = CarModelFactory()
     for lead in Lead.objects.filter(status="open"):
         for _ in range(rng.randrange(3)):
             lead.refresh_from_db()
@@ -75,7 +82,9 @@ def history(db, make_visit, frozen_clock):
                 break
             day = _day(rng, after=lead.contacts.order_by("contact_date").first().contact_date)
             kind = rng.choice([*KINDS, ContactKind.ORDER])
+            test_drive = {"model_driven": car, "licence_number": "110101199001011234", "agreement_signed": True}
             contact_record(
+                **(test_drive if kind == ContactKind.TEST_DRIVE else {}),
                 lead=lead,
                 by=rng.choice(staff[lead.showroom_id]),
                 kind=kind,
@@ -83,6 +92,15 @@ def history(db, make_visit, frozen_clock):
                 grade_after=rng.choice(["H", "A", "B"]),
                 expected_version=lead.version,
             )
+    # Deliveries to some ordered customers, and an order or two that fell through (the funnel's orders move back).
+    ordered = list(Lead.objects.filter(status="ordered").order_by("pk"))
+    for lead in rng.sample(ordered, len(ordered) // 2):
+        day = _day(rng, after=lead.contacts.order_by("-contact_date").first().contact_date)
+        contact_record_after_order(
+            lead=lead, by=lead.owner, kind=ContactKind.DELIVERY, occurred_at=visit_times(lead.showroom, day, "15:00")[0]
+        )
+    for lead in rng.sample(ordered, 2):
+        lead_reopen_after_cancellation(lead=lead, by=manager[lead.showroom_id], note="合同取消")
     for visit in rng.sample(visits, 40):
         visit.refresh_from_db()
         change = rng.choice(["consultant", "kind", "slot"])
@@ -134,6 +152,32 @@ def raw_contacts(showroom, start, end, consultant=None) -> list:
     return list(contacts)
 
 
+def raw_cohort(scope) -> list[int]:
+    """The funnel's leads, came back, test-driven, ordered, delivered, counted here: every live entry of the scope
+    whose contact opened a lead, and that lead's contacts in the showroom from the entry's day on."""
+    entries = Visit.objects.filter(
+        showroom=scope.showroom, visit_date__range=(scope.start, scope.end), deleted_at__isnull=True
+    )
+    if scope.consultant is not None:
+        entries = entries.filter(consultant=scope.consultant)
+    counts = [0, 0, 0, 0, 0]
+    for entry in entries.select_related("contact__lead"):
+        contact = getattr(entry, "contact", None)
+        if contact is None or contact.grade_before != "":
+            continue
+        since = [
+            c.kind
+            for c in Contact.objects.filter(lead=contact.lead, showroom=scope.showroom)
+            if c.contact_date >= entry.visit_date
+        ]
+        counts[0] += 1
+        counts[1] += since.count(ContactKind.SHOWROOM_VISIT) >= 2
+        counts[2] += ContactKind.TEST_DRIVE in since
+        counts[3] += contact.lead.status == "ordered"
+        counts[4] += ContactKind.DELIVERY in since
+    return counts
+
+
 def expected_kind_rows(entries, keys, key_of) -> list[list[int]]:
     walk_ins = Counter(key_of(entry) for entry in entries if entry["walk_in"])
     calls = Counter(key_of(entry) for entry in entries if not entry["walk_in"])
@@ -165,6 +209,7 @@ def assert_dashboard_matches(scope: selectors.Scope) -> None:
     )
     funnel = figures["funnel"].rows
     assert [funnel[0][1][0], funnel[1][1][0]] == [len(entries), sum(not entry["no_phone"] for entry in entries)]
+    assert [funnel[row][1][0] for row in (2, 3, 4, 5, 6)] == raw_cohort(scope)
     # The same scope on the raw rows (the register as signed: no day is signed off here) gives the same figures.
     raw = selectors.dashboard_figures(selectors.Scope(**{**scope.__dict__, "as_signed": True}), today=TODAY)
     assert {key: figure.rows for key, figure in raw.items()} == {key: f.rows for key, f in figures.items()}
@@ -214,7 +259,7 @@ def assert_performance_matches(scope: selectors.Scope) -> None:
 def rollup_rows() -> set[tuple]:
     return {
         tuple(row.values())
-        for model in (VisitDayRollup, ContactDayRollup)
+        for model in (VisitDayRollup, ContactDayRollup, FunnelDayRollup)
         for row in model.objects.order_by("pk").values(*[f.attname for f in model._meta.concrete_fields[1:]])
     }
 
@@ -225,7 +270,7 @@ def rollup_rows() -> set[tuple]:
 def test_every_rollup_based_figure_equals_the_raw_count_on_random_data(history):
     showrooms, staff = history
     rng = random.Random(7)
-    assert VisitDayRollup.objects.exists() and ContactDayRollup.objects.exists()
+    assert VisitDayRollup.objects.exists() and ContactDayRollup.objects.exists() and FunnelDayRollup.objects.exists()
     for showroom in showrooms:
         periods = [(FIRST, LAST), (date(2026, 11, 3), date(2026, 11, 9)), (LAST, LAST)]
         periods.append(tuple(sorted([_day(rng), _day(rng)])))
