@@ -75,7 +75,7 @@ def history(db, make_visit, frozen_clock):
             )
         )
     car = CarModelFactory()
-    for lead in Lead.objects.filter(status="open"):
+    for lead in Lead.objects.filter(status="open").order_by("pk"):
         for _ in range(rng.randrange(3)):
             lead.refresh_from_db()
             if lead.status != "open":
@@ -99,7 +99,12 @@ def history(db, make_visit, frozen_clock):
         contact_record_after_order(
             lead=lead, by=lead.owner, kind=ContactKind.DELIVERY, occurred_at=visit_times(lead.showroom, day, "15:00")[0]
         )
-    for lead in rng.sample(ordered, 2):
+    reopenable = [
+        lead
+        for lead in ordered
+        if not Lead.objects.filter(showroom=lead.showroom, phone=lead.phone, status="open").exists()
+    ]
+    for lead in rng.sample(reopenable, 2):
         lead_reopen_after_cancellation(lead=lead, by=manager[lead.showroom_id], note="合同取消")
     for visit in rng.sample(visits, 40):
         visit.refresh_from_db()
