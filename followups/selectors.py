@@ -160,18 +160,21 @@ def overdue_by_consultant(*, showroom: Showroom, today: date, with_leads: bool =
     behind = [user for user in staff if any(counts[user.pk, grade] for grade in cutoffs)]
     leads_by_owner: dict[int, list[Lead]] = {user.pk: [] for user in behind}
     if with_leads and behind:
-        ranges = [
-            overdue[user.pk, grade].order_by("next_follow_up", "pk")[:limit]
-            for user in behind
-            for grade in cutoffs
-            if counts[user.pk, grade]
-        ]
+        # Each consultant's first `limit` in grade order (H first): the counts say how many each grade adds, so
+        # each range reads only the rows shown, not `limit` of every grade.
+        ranges = []
+        for user in behind:
+            room = limit
+            for grade in cutoffs:
+                take = min(counts[user.pk, grade], room)
+                if take:
+                    ranges.append(overdue[user.pk, grade].order_by("next_follow_up", "pk")[:take])
+                    room -= take
         worst_first = sorted(
             rows_of_slices(ranges), key=lambda lead: (OPEN_GRADES.index(lead.grade), lead.next_follow_up, lead.pk)
         )
         for lead in worst_first:
-            if len(leads_by_owner[lead.owner_id]) < limit:
-                leads_by_owner[lead.owner_id].append(lead)
+            leads_by_owner[lead.owner_id].append(lead)
     h, *others = cutoffs
     rows = [
         ConsultantOverdue(
