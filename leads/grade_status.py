@@ -20,6 +20,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.db import transaction
 from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 
@@ -222,6 +223,7 @@ def grade_status_heal() -> int:
     showrooms = list(Showroom.objects.order_by("pk"))
     for showroom in showrooms:
         month = previous_month(showroom_today(showroom).replace(day=1))
-        GradeStatusMonth.objects.filter(showroom=showroom, month=month).delete()
-        _kept(showroom, month)
+        with transaction.atomic():  # readers see the old row or the new one, never none
+            GradeStatusMonth.objects.filter(showroom=showroom, month=month).delete()
+            _kept(showroom, month)
     return len(showrooms)

@@ -206,28 +206,31 @@ def _visits(scope: Scope) -> QuerySet[Visit]:
     return visits
 
 
-def _visit_rollups(scope: Scope) -> QuerySet[VisitDayRollup]:
-    """The scope's day rollups of the live register (see leads.rollups)."""
-    rollups = VisitDayRollup.objects.filter(showroom=scope.showroom, day__range=(scope.start, scope.end))
-    if scope.consultant is not None:
-        rollups = rollups.filter(consultant=scope.consultant)
+def _day_rollups(model, *, showroom: Showroom, start: date, end: date, consultant: User | None = None) -> QuerySet:
+    """The day rollup rows (see leads.rollups) of `model` for start..end, one consultant's with `consultant`."""
+    rollups = model.objects.filter(showroom=showroom, day__range=(start, end))
+    if consultant is not None:
+        rollups = rollups.filter(consultant=consultant)
     return rollups
+
+
+def _visit_rollups(scope: Scope) -> QuerySet[VisitDayRollup]:
+    """The scope's day rollups of the live register."""
+    return _day_rollups(
+        VisitDayRollup, showroom=scope.showroom, start=scope.start, end=scope.end, consultant=scope.consultant
+    )
 
 
 def _funnel_rollups(scope: Scope) -> QuerySet[FunnelDayRollup]:
     """The scope's day rollups of the leads its entries opened (see leads.rollups.openings)."""
-    rollups = FunnelDayRollup.objects.filter(showroom=scope.showroom, day__range=(scope.start, scope.end))
-    if scope.consultant is not None:
-        rollups = rollups.filter(consultant=scope.consultant)
-    return rollups
+    return _day_rollups(
+        FunnelDayRollup, showroom=scope.showroom, start=scope.start, end=scope.end, consultant=scope.consultant
+    )
 
 
 def contact_rollups(*, showroom: Showroom, start: date, end: date, consultant: User | None = None) -> QuerySet:
-    """The day rollups of the contacts of start..end (see leads.rollups), one consultant's with `consultant`."""
-    rollups = ContactDayRollup.objects.filter(showroom=showroom, day__range=(start, end))
-    if consultant is not None:
-        rollups = rollups.filter(consultant=consultant)
-    return rollups
+    """The day rollups of the contacts of start..end, one consultant's with `consultant`."""
+    return _day_rollups(ContactDayRollup, showroom=showroom, start=start, end=end, consultant=consultant)
 
 
 def total(*fields: str) -> Coalesce:
