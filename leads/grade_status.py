@@ -10,8 +10,8 @@ after it), so a past month reads the same whatever happened after it. The cost d
   lead's latest event before its start, once.
 - A closed month is computed once and kept (GradeStatusMonth); the current month is computed on each read from
   its own events and the kept previous month. A late event (a contact recorded afterwards with its real, earlier
-  time) drops the kept months from its own on (`grade_status_forget`), and the nightly heal recomputes the last
-  closed month, so a kept month never stays wrong.
+  time) drops the kept months from its own on (`grade_status_event_written`), and the nightly heal recomputes the
+  last closed month, so a kept month never stays wrong.
 """
 
 from __future__ import annotations
@@ -58,10 +58,15 @@ def previous_month(month: date) -> date:
     return date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
 
 
+def _latest_event_before(moment: datetime):
+    """The outer lead's latest event before `moment` (a subquery: it carries the lead's grade and owner then)."""
+    return LeadEvent.objects.filter(lead=OuterRef("pk"), at__lt=moment).order_by("-at", "-id")
+
+
 def state_at(showroom: Showroom, moment: datetime) -> State:
     """(owner id, grade) -> open leads at `moment`, from each lead's latest event before it: the whole history,
     the reference the kept months are checked against (and the start of a month with no kept month before it)."""
-    latest = LeadEvent.objects.filter(lead=OuterRef("pk"), at__lt=moment).order_by("-at", "-id")
+    latest = _latest_event_before(moment)
     # No filter on Lead.created_at: a visit logged after midnight makes a lead whose history starts the day
     # before; a lead without events before `moment` has no grade then and drops out below.
     rows = (
@@ -81,17 +86,14 @@ def _events_of(showroom: Showroom, start: datetime, end: datetime):
 def _moved(showroom: Showroom, start: datetime, end: datetime, at_start: State) -> State:
     """The state at `end`: `at_start` with every lead touched in [start, end) moved from where it was at `start`
     to where it is at `end` (1 query, grouped by the two places)."""
-
-    def latest_before(moment: datetime):
-        return LeadEvent.objects.filter(lead=OuterRef("pk"), at__lt=moment).order_by("-at", "-id")
-
+    before_start, before_end = _latest_event_before(start), _latest_event_before(end)
     rows = (
         Lead.objects.filter(pk__in=_events_of(showroom, start, end).values("lead"))
         .annotate(
-            grade_from=Subquery(latest_before(start).values("grade")[:1]),
-            owner_from=Subquery(latest_before(start).values("owner")[:1]),
-            grade_to=Subquery(latest_before(end).values("grade")[:1]),
-            owner_to=Subquery(latest_before(end).values("owner")[:1]),
+            grade_from=Subquery(before_start.values("grade")[:1]),
+            owner_from=Subquery(before_start.values("owner")[:1]),
+            grade_to=Subquery(before_end.values("grade")[:1]),
+            owner_to=Subquery(before_end.values("owner")[:1]),
         )
         .values("owner_from", "grade_from", "owner_to", "grade_to")
         .annotate(n=Count("pk"))
@@ -205,16 +207,12 @@ def monthly_grade_status(*, showroom: Showroom, month: date, consultant: User | 
     return [GradeStatusRow(consultant=user, **figures[user.pk]) for user in consultants]
 
 
-def grade_status_forget(*, showroom: Showroom, since: datetime) -> int:
-    """Drop the kept months from the one holding `since` on: an event was written into them afterwards."""
-    local = since.astimezone(showroom.zone)
-    deleted, _ = GradeStatusMonth.objects.filter(showroom=showroom, month__gte=local.date().replace(day=1)).delete()
-    return deleted
-
-
-def event_is_late(showroom: Showroom, at: datetime) -> bool:
-    """Whether an event at `at` falls in a month that has closed (and may be kept)."""
-    return at.astimezone(showroom.zone).date() < showroom_today(showroom).replace(day=1)
+def grade_status_event_written(*, showroom: Showroom, at: datetime) -> None:
+    """An event at `at` was just written: if its month has closed (a contact recorded late, with its real time),
+    the kept months from that one on are no longer true and are dropped, to be computed again when read."""
+    month = at.astimezone(showroom.zone).date().replace(day=1)
+    if month < showroom_today(showroom).replace(day=1):
+        GradeStatusMonth.objects.filter(showroom=showroom, month__gte=month).delete()
 
 
 def grade_status_heal() -> int:

@@ -18,7 +18,7 @@ from dealer_crm.core.history import Revision, changes_between, history_record
 from dealer_crm.core.models import CarModel, Showroom, User
 from dealer_crm.core.versioning import save_with_version
 
-from ..grade_status import event_is_late, grade_status_forget
+from ..grade_status import grade_status_event_written
 from ..models import (
     OPEN_GRADES,
     Channel,
@@ -109,9 +109,7 @@ def grade_suggest(
 
 def _event(lead: Lead, *, kind: str, by: User, at: datetime | None = None, **extra) -> LeadEvent:
     at = at or timezone.now()
-    if event_is_late(lead.showroom, at):
-        # A contact recorded after its month closed: the kept grade status of that month on is no longer true.
-        grade_status_forget(showroom=lead.showroom, since=at)
+    grade_status_event_written(showroom=lead.showroom, at=at)
     return LeadEvent.objects.create(
         lead=lead,
         kind=kind,
